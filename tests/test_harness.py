@@ -1,0 +1,185 @@
+"""The test harness answers real clients, and every fault hook really faults.
+
+Each server is exercised with the client the product uses (the official ``ollama`` package, ftplib,
+paramiko, PyMySQL) so a later test failing against the harness points at the product, not the harness.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+import time
+
+import httpx
+import ollama
+import pytest
+
+from tests.harness.fixtures import DEFAULT_MODEL
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"caption": {"type": "string"}, "alt_text": {"type": "string"},
+                   "keywords": {"type": "array", "items": {"type": "string"}}, "title": {"type": "string"}},
+    "required": ["caption", "alt_text", "keywords", "title"],
+}
+
+
+def _image(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _chat(client: ollama.Client, image: bytes = b"img-1", **kw):
+    return client.chat(model=kw.pop("model", DEFAULT_MODEL),
+                       messages=[{"role": "user", "content": "Describe", "images": [_image(image)]}], **kw)
+
+
+# ---- Ollama protocol --------------------------------------------------------------------------------------
+def test_ollama_tags_ps_show(ollama_server):
+    ollama_server.add_model("llava:7b", size=5 * 2**30, size_vram=0, context_length=4096)
+    client = ollama.Client(host=ollama_server.url, timeout=5)
+
+    assert {m.model for m in client.list().models} == {DEFAULT_MODEL, "llava:7b"}
+    assert client.ps().models == []  # nothing loaded until a request arrives
+
+    client.chat(model="llava:7b", messages=[])  # an empty request loads the model
+    (running,) = client.ps().models
+    assert (running.model, running.size_vram, running.context_length) == ("llava:7b", 0, 4096)
+    assert running.expires_at is not None
+
+    client.chat(model="llava:7b", messages=[], keep_alive=0)  # keep_alive 0 unloads it
+    assert client.ps().models == []
+
+    shown = client.show(DEFAULT_MODEL)
+    assert "vision" in shown.capabilities and shown.details.family
+    assert shown.modelinfo[f"{shown.details.family}.context_length"] == 8192
+
+
+def test_ollama_chat_non_stream_and_stream_give_the_same_json(ollama_server):
+    client = ollama.Client(host=ollama_server.url, timeout=5)
+    whole = _chat(client, stream=False, format=SCHEMA)
+    parsed = json.loads(whole.message.content)
+    assert set(SCHEMA["required"]) <= set(parsed) and isinstance(parsed["keywords"], list)
+    assert whole.done and whole.done_reason == "stop" and whole.eval_count > 0
+
+    chunks = list(_chat(client, stream=True, format=SCHEMA))
+    assert len(chunks) > 2 and chunks[-1].done and not chunks[0].done
+    assert json.loads("".join(c.message.content for c in chunks)) == parsed
+
+    # no "stream" key at all means streaming, as in real Ollama
+    raw = httpx.post(f"{ollama_server.url}/api/chat", json={"model": DEFAULT_MODEL, "messages": [
+        {"role": "user", "content": "x", "images": [_image(b"img-1")]}]}, timeout=5)
+    assert raw.headers["content-type"] == "application/x-ndjson" and len(raw.text.splitlines()) > 2
+    assert ollama_server.generation_requests()[-1].body.get("stream") is None
+
+
+def test_ollama_replies_differ_per_image_and_generate_works(ollama_server):
+    client = ollama.Client(host=ollama_server.url, timeout=5)
+    captions = {json.loads(_chat(client, bytes([i]) * 50, stream=False).message.content)["caption"]
+                for i in range(8)}
+    assert len(captions) >= 4
+    gen = client.generate(model=DEFAULT_MODEL, prompt="Describe", images=[_image(b"x")], stream=False,
+                          format="json")
+    assert "caption" in json.loads(gen.response)
+    assert ollama_server.requests[-1].path == "/api/generate"
+
+
+def test_ollama_custom_reply_sees_the_request(ollama_server):
+    ollama_server.behave(DEFAULT_MODEL, reply=lambda req: {"caption": req["messages"][0]["content"].upper()})
+    client = ollama.Client(host=ollama_server.url, timeout=5)
+    assert json.loads(_chat(client, stream=False).message.content)["caption"] == "DESCRIBE"
+    ollama_server.behave(DEFAULT_MODEL, reply=lambda req: "plain words")
+    assert _chat(client, stream=False).message.content == "plain words"
+
+
+def test_ollama_errors_reach_the_client_as_response_errors(ollama_server):
+    client = ollama.Client(host=ollama_server.url, timeout=5)
+    with pytest.raises(ollama.ResponseError) as missing:
+        _chat(client, model="nope:1b", stream=False)
+    assert missing.value.status_code == 404
+    assert missing.value.error == 'model "nope:1b" not found, try pulling it first'
+
+    ollama_server.queue(DEFAULT_MODEL, error=(500, "llama runner process has terminated"))
+    ollama_server.queue(DEFAULT_MODEL, error=(503, "server busy, please try again.  maximum pending requests "
+                                                   "exceeded"))
+    with pytest.raises(ollama.ResponseError) as crashed:
+        _chat(client, stream=False)
+    assert (crashed.value.status_code, crashed.value.error) == (500, "llama runner process has terminated")
+    with pytest.raises(ollama.ResponseError) as busy:
+        _chat(client, stream=False)
+    assert busy.value.status_code == 503
+    assert _chat(client, stream=False).done  # queued behaviours were one-shot
+
+    with pytest.raises(ollama.ResponseError) as thinking:
+        _chat(client, stream=False, think=True)
+    assert thinking.value.status_code == 400 and "does not support thinking" in thinking.value.error
+
+
+def test_ollama_mid_stream_error(ollama_server):
+    ollama_server.queue(DEFAULT_MODEL, stream_error_after=2)
+    client = ollama.Client(host=ollama_server.url, timeout=5)
+    seen = []
+    with pytest.raises(ollama.ResponseError) as err:
+        for chunk in _chat(client, stream=True):
+            seen.append(chunk)
+    assert len(seen) == 2 and err.value.status_code == -1
+    assert "terminated" in err.value.error
+
+
+def test_ollama_malformed_and_schema_violating_content(ollama_server):
+    client = ollama.Client(host=ollama_server.url, timeout=5)
+    ollama_server.queue(DEFAULT_MODEL, malformed=True)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(_chat(client, stream=False, format=SCHEMA).message.content)
+    ollama_server.queue(DEFAULT_MODEL, schema_violation=True)
+    bad = json.loads(_chat(client, stream=False, format=SCHEMA).message.content)
+    assert "title" not in bad and not isinstance(bad["keywords"], list)
+
+
+def test_ollama_hang_times_out_and_stop_does_not_hang(ollama_server):
+    ollama_server.behave(DEFAULT_MODEL, hang=30)
+    client = ollama.Client(host=ollama_server.url, timeout=0.3)
+    with pytest.raises(httpx.ReadTimeout):
+        _chat(client, stream=False)
+    # a second client still hanging inside a handler while the server stops
+    outcome: list[BaseException] = []
+
+    def wait_for_hung_reply() -> None:
+        try:
+            _chat(ollama.Client(host=ollama_server.url, timeout=10), stream=False)
+        except Exception as exc:  # the server going away mid-request is the expected end
+            outcome.append(exc)
+
+    hung = threading.Thread(target=wait_for_hung_reply)
+    hung.start()
+    deadline = time.monotonic() + 2
+    while ollama_server.in_flight < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    ollama_server.stop()
+    hung.join(timeout=3)
+    assert time.monotonic() - started < 2.5 and not hung.is_alive()
+    assert outcome, "the hung client should see the connection end, not a reply"
+
+
+def test_ollama_refused_connection(unused_port):
+    client = ollama.Client(host=f"http://127.0.0.1:{unused_port}", timeout=2)
+    with pytest.raises(ConnectionError):
+        client.list()
+
+
+async def test_ollama_async_client_latency_and_max_in_flight(ollama_server):
+    ollama_server.behave(DEFAULT_MODEL, latency=0.3)
+    client = ollama.AsyncClient(host=ollama_server.url, timeout=5)
+    messages = [{"role": "user", "content": "Describe", "images": [_image(b"a")]}]
+    started = time.monotonic()
+    answers = await asyncio.gather(*(client.chat(model=DEFAULT_MODEL, messages=messages, stream=False)
+                                     for _ in range(4)))
+    assert all(a.done for a in answers)
+    assert ollama_server.max_in_flight == 4
+    assert time.monotonic() - started >= 0.3  # latency was applied
+    stream = await client.chat(model=DEFAULT_MODEL, messages=messages, stream=True)
+    assert [c async for c in stream][-1].done
+    with pytest.raises(ollama.ResponseError):
+        await client.chat(model="nope:1b", messages=messages, stream=False)
