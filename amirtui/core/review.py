@@ -1,0 +1,484 @@
+"""Review queue: queries (page / filter / sort in SQL) and the operator's decisions on photo rows.
+
+Pure core (no Textual). Every state change goes through :func:`amirtui.core.db.repo.transition` with actor
+``operator``, each in its own short transaction. Decisions (approve / reject, single or bulk) carry a decision token in
+their history reason — ``[decision d<N>]`` — so :func:`undo_last` can find the last decision (a bulk decision is one
+token over many rows) from the database alone: the undo stack survives a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, NamedTuple
+
+import peewee as pw
+
+from .db import repo
+from .db.models import Photo, Reservation, StateChange, database, utcnow
+from .errors import AmirError, IllegalTransition, ReservationConflict
+from .events import EventBus, RowChanged
+from .states import REVIEWABLE, State
+
+ACTOR = "operator"
+BANDS: tuple[str, ...] = ("Top", "Good", "Average", "Low", "Very Low")
+SORTS: tuple[str, ...] = ("id", "qr", "band", "file_name")
+#: What the review queue shows unless a state filter narrows it.
+QUEUE_STATES: tuple[str, ...] = tuple(
+    s.value for s in (State.PREFILLED, State.NEEDS_WORK, State.QUARANTINED, State.APPROVED, State.REJECTED,
+                      State.PUBLISH_FAILED)
+)
+APPROVABLE = frozenset(REVIEWABLE)
+REJECTABLE = frozenset(REVIEWABLE | {State.APPROVED, State.PUBLISH_FAILED})
+EDITABLE = frozenset(REVIEWABLE | {State.APPROVED, State.REJECTED, State.PUBLISH_FAILED})
+_TOKEN_RE = re.compile(r"\[decision (d\d+)\]")
+_UNDO_RE = re.compile(r"\[undo (d\d+)\]")
+_BAD_NAME_CHARS = set('/\\:*?"<>|\0')
+
+
+class ReviewRefused(AmirError):
+    """An operator action that does not apply to this row (with the reason and what to do)."""
+
+    title = "Not possible"
+
+
+class NeedsOverride(ReviewRefused):
+    """Approve refused because the gate says needs_work; repeat with ``override=True`` to record an override."""
+
+    title = "Gate says needs work"
+
+    def __init__(self, photo_id: int, reasons: list[str]) -> None:
+        why = "; ".join(reasons) or "no reason recorded"
+        super().__init__(f"photo {photo_id}: the gate marked its text needs_work ({why})",
+                         fix="fix the text, or confirm an override (recorded in the row's history)")
+        self.photo_id = photo_id
+        self.reasons = reasons
+
+
+class ReviewRow(NamedTuple):
+    """One line of the review table (a plain tuple: cheap to build for thousands of rows)."""
+
+    id: int
+    file_name: str | None
+    qc_band: str | None
+    qr: float | None
+    gate_status: str | None
+    state: str
+    text_source: str | None
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """What the table shows. Empty ``states`` means :data:`QUEUE_STATES`; ``text`` searches names and text."""
+
+    states: tuple[str, ...] = ()
+    needs_work: bool = False
+    band: str | None = None
+    set_id: int | None = None
+    text: str = ""
+    sort: str = "id"
+    descending: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise ValueError(f"unknown sort '{self.sort}': use one of {', '.join(SORTS)}")
+        if self.band is not None and self.band not in BANDS:
+            raise ValueError(f"unknown QC band '{self.band}': use one of {', '.join(BANDS)}")
+        for s in self.states:
+            State(s)  # raises ValueError naming the bad state
+
+
+@dataclass
+class PhotoDetail:
+    """Everything the editor panel shows for one row."""
+
+    id: int
+    state: str
+    file_name: str | None
+    original_name: str
+    set_label: str
+    caption: str
+    alt_text: str
+    keywords: list[str]
+    ai_caption: str | None
+    ai_alt_text: str | None
+    ai_keywords: list[str] | None
+    text_source: str | None
+    edited_at: dt.datetime | None
+    qr: float | None
+    qc_band: str | None
+    scores: dict[str, float] = field(default_factory=dict)
+    gate_status: str | None = None
+    gate_reasons: list[str] = field(default_factory=list)
+    gate_override: bool = False
+    model_image_path: str | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """What :func:`undo_last` did: the decision undone, rows restored, rows that had moved on meanwhile."""
+
+    token: str
+    decision: str
+    restored: list[int]
+    skipped: list[tuple[int, str]]
+
+
+# ---------------------------------------------------------------- queries
+
+_COLUMNS = (Photo.id, Photo.file_name, Photo.qc_band, Photo.qr, Photo.gate_status, Photo.state, Photo.text_source)
+_BAND_RANK = pw.Case(Photo.qc_band, [(b, i) for i, b in enumerate(BANDS)], len(BANDS))
+
+
+def _where(f: ReviewFilter) -> pw.Expression:
+    cond = Photo.state.in_(list(f.states) or list(QUEUE_STATES))
+    if f.needs_work:
+        cond &= Photo.gate_status == "needs_work"
+    if f.band:
+        cond &= Photo.qc_band == f.band
+    if f.set_id is not None:
+        cond &= Photo.set == f.set_id
+    text = f.text.strip()
+    if text:
+        like = f"%{text}%"
+        cond &= (Photo.file_name ** like) | (Photo.original_name ** like) | (Photo.caption ** like) | (
+            Photo.alt_text ** like)
+    return cond
+
+
+def _order(f: ReviewFilter) -> list[Any]:
+    key = {"id": Photo.id, "qr": Photo.qr, "band": _BAND_RANK, "file_name": Photo.file_name}[f.sort]
+    # NULL scores sort last either way; id breaks ties so paging is stable
+    first = key.desc(nulls="LAST") if f.descending else key.asc(nulls="LAST")
+    return [first, Photo.id.desc() if f.descending else Photo.id]
+
+
+def count_rows(f: ReviewFilter = ReviewFilter()) -> int:
+    """How many rows match the filter."""
+    return Photo.select().where(_where(f)).count()
+
+
+def page_rows(f: ReviewFilter = ReviewFilter(), offset: int = 0, limit: int = 500) -> list[ReviewRow]:
+    """One page of the filtered, sorted queue, as :class:`ReviewRow` tuples."""
+    q = Photo.select(*_COLUMNS).where(_where(f)).order_by(*_order(f)).offset(offset).limit(limit)
+    return [ReviewRow(*t) for t in q.tuples()]
+
+
+def get_row(photo_id: int) -> ReviewRow:
+    """The table line of one photo (after an action changed it)."""
+    t = Photo.select(*_COLUMNS).where(Photo.id == photo_id).tuples().get()
+    return ReviewRow(*t)
+
+
+def load_detail(photo_id: int) -> PhotoDetail:
+    """Everything the editor shows for a photo; raises :class:`ReviewRefused` when the id does not exist."""
+    p = Photo.get_or_none(Photo.id == photo_id)
+    if p is None:
+        raise ReviewRefused(f"photo {photo_id} does not exist", fix="refresh the table")
+    s = p.set
+    scores = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in (p.scores or {}).items()}
+    return PhotoDetail(
+        id=p.id, state=p.state, file_name=p.file_name, original_name=p.original_name,
+        set_label=f"{s.subject} / {s.location} / {s.folder}",
+        caption=p.caption or "", alt_text=p.alt_text or "", keywords=list(p.keywords or []),
+        ai_caption=p.ai_caption, ai_alt_text=p.ai_alt_text, ai_keywords=p.ai_keywords,
+        text_source=p.text_source, edited_at=p.edited_at, qr=p.qr, qc_band=p.qc_band, scores=scores,
+        gate_status=p.gate_status, gate_reasons=list(p.gate_reasons or []), gate_override=bool(p.gate_override),
+        model_image_path=p.model_image_path, last_error=p.last_error,
+    )
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def _new_token() -> str:
+    """A decision token unique in this DB: one more than the highest StateChange id (monotonic, survives restarts)."""
+    last = StateChange.select(pw.fn.MAX(StateChange.id)).scalar() or 0
+    return f"d{last + 1}"
+
+
+def _photo(photo_id: int) -> Photo:
+    p = Photo.get_or_none(Photo.id == photo_id)
+    if p is None:
+        raise ReviewRefused(f"photo {photo_id} does not exist", fix="refresh the table")
+    return p
+
+
+def _holds_name(p: Photo) -> bool:
+    if not p.file_name:
+        return False
+    r = repo.active_reservation(p.file_name)
+    return r is not None and r.photo_id == p.id
+
+
+def approve(photo_id: int, *, override: bool = False, reason: str = "", bus: EventBus | None = None,
+            _token: str | None = None) -> ReviewRow:
+    """Approve a row for publish. Refused (:class:`NeedsOverride`) while its gate says needs_work, unless
+    ``override`` — then ``gate_override`` is set and the reason recorded in its history."""
+    p = _photo(photo_id)
+    if State(p.state) not in APPROVABLE:
+        raise ReviewRefused(f"photo {photo_id} is '{p.state}': only rows awaiting review can be approved",
+                            fix="use 'back to pending' first" if p.state == State.REJECTED else "")
+    if not _holds_name(p):
+        raise ReviewRefused(f"photo {photo_id} holds no reserved filename (its name '{p.file_name}' is free or taken)",
+                            fix="enter a free filename in the editor and save it, then approve")
+    fields: dict[str, Any] = {}
+    why = reason or "approved"
+    if p.gate_status == "needs_work":
+        if not override:
+            raise NeedsOverride(photo_id, list(p.gate_reasons or []))
+        fields["gate_override"] = True
+        why = f"{why}; gate override ({'; '.join(p.gate_reasons or []) or 'needs_work'})"
+    token = _token or _new_token()
+    repo.transition(photo_id, State.APPROVED, reason=f"{why} [decision {token}]", actor=ACTOR, bus=bus,
+                    expect=[p.state], **fields)
+    return get_row(photo_id)
+
+
+def reject(photo_id: int, *, reason: str = "", bus: EventBus | None = None, _token: str | None = None) -> ReviewRow:
+    """Reject a row (kept as history) and release its filename reservation for other photos."""
+    p = _photo(photo_id)
+    if State(p.state) not in REJECTABLE:
+        raise ReviewRefused(f"photo {photo_id} is '{p.state}' and cannot be rejected")
+    token = _token or _new_token()
+    with database.atomic("IMMEDIATE"):  # state and reservation change together or not at all
+        repo.transition(photo_id, State.REJECTED, reason=f"{reason or 'rejected'} [decision {token}]", actor=ACTOR,
+                        expect=[p.state])
+        repo.release_name(photo_id, "rejected in review")
+    if bus is not None:
+        bus.emit(RowChanged(photo_id=photo_id, from_state=p.state, to_state=State.REJECTED.value, reason="rejected"))
+    return get_row(photo_id)
+
+
+def _pending_state(p: Photo) -> State:
+    return State.NEEDS_WORK if p.gate_status != "pass" else State.PREFILLED
+
+
+def _restore(p: Photo, to: State, reason: str, bus: EventBus | None) -> str:
+    """Move ``p`` back to ``to``; re-reserve its released name. Returns a note for the operator ("" when clean)."""
+    note = ""
+    with database.atomic("IMMEDIATE"):
+        fields: dict[str, Any] = {}
+        if p.state == State.APPROVED and p.gate_override:
+            fields["gate_override"] = False  # an override belongs to the approval being taken back
+        if p.file_name and not _holds_name(p):
+            try:
+                repo.reserve_name(p.file_name, p.id)
+            except ReservationConflict:
+                holder = repo.active_reservation(p.file_name)
+                who = f"photo {holder.photo_id}" if holder and holder.photo_id else "the catalog"
+                note = (f"its filename '{p.file_name}' was taken by {who} meanwhile: "
+                        "enter a new filename in the editor before approving")
+                to = State.NEEDS_WORK
+        repo.transition(p.id, to, reason=reason, actor=ACTOR, expect=[p.state], **fields)
+    if bus is not None:
+        bus.emit(RowChanged(photo_id=p.id, from_state=p.state, to_state=to.value, reason=reason))
+    return note
+
+
+def back_to_pending(photo_id: int, *, bus: EventBus | None = None) -> tuple[ReviewRow, str]:
+    """Return an approved/rejected row to review (prefilled or needs_work by its gate status).
+
+    Re-reserves a released filename; when another photo took it meanwhile the row goes to needs_work and the returned
+    note tells the operator to choose a new name.
+    """
+    p = _photo(photo_id)
+    if p.state not in (State.APPROVED, State.REJECTED, State.PUBLISH_FAILED):
+        raise ReviewRefused(f"photo {photo_id} is '{p.state}': only approved, rejected or failed rows go back to pending")
+    note = _restore(p, _pending_state(p), "back to pending", bus)
+    return get_row(photo_id), note
+
+
+# ---------------------------------------------------------------- bulk and undo
+
+
+def _eligible(f: ReviewFilter, decision: str, override: bool) -> pw.ModelSelect:
+    allowed = APPROVABLE if decision == "approve" else REJECTABLE
+    q = Photo.select(Photo.id).where(_where(f) & Photo.state.in_([s.value for s in allowed]))
+    if decision == "approve" and not override:
+        q = q.where((Photo.gate_status != "needs_work") | Photo.gate_status.is_null())
+    return q.order_by(Photo.id)
+
+
+def bulk_count(f: ReviewFilter, decision: str, *, override: bool = False) -> int:
+    """How many rows of the filter a bulk ``decision`` ('approve' | 'reject') would change: ask before doing it."""
+    if decision not in ("approve", "reject"):
+        raise ValueError(f"unknown bulk decision '{decision}'")
+    return _eligible(f, decision, override).count()
+
+
+def bulk_decide(f: ReviewFilter, decision: str, *, expected: int, override: bool = False,
+                bus: EventBus | None = None) -> tuple[int, list[tuple[int, str]]]:
+    """Approve or reject every eligible row of the filter as one decision (one undo).
+
+    ``expected`` is the count the operator confirmed; if the filter now matches a different number of rows the bulk
+    is refused so nobody approves rows they were not shown. Returns (rows changed, [(id, why skipped)]).
+    """
+    ids = [p.id for p in _eligible(f, decision, override)]
+    if len(ids) != expected:
+        raise ReviewRefused(f"the filter now matches {len(ids)} rows, not the {expected} you confirmed",
+                            fix="look at the table again and repeat the bulk action")
+    token = _new_token()
+    done, skipped = 0, []
+    for pid in ids:  # one transaction per row: a crash mid-bulk leaves whole rows, never half a row
+        try:
+            if decision == "approve":
+                approve(pid, override=override, reason="bulk approved", bus=bus, _token=token)
+            else:
+                reject(pid, reason="bulk rejected", bus=bus, _token=token)
+            done += 1
+        except (ReviewRefused, IllegalTransition) as exc:
+            skipped.append((pid, str(exc)))
+    return done, skipped
+
+
+def _decision_changes(limit: int = 5000) -> list[StateChange]:
+    q = (StateChange.select().where((StateChange.actor == ACTOR) & (StateChange.reason.contains("[")))
+         .order_by(StateChange.id.desc()).limit(limit))
+    return list(q)
+
+
+def last_decision() -> tuple[str, list[StateChange]] | None:
+    """The newest decision not yet undone: its token and its history rows (several for a bulk)."""
+    undone: set[str] = set()
+    token: str | None = None
+    rows: list[StateChange] = []
+    for ch in _decision_changes():
+        m = _UNDO_RE.search(ch.reason)
+        if m:
+            undone.add(m.group(1))
+            continue
+        m = _TOKEN_RE.search(ch.reason)
+        if not m or m.group(1) in undone:
+            continue
+        if token is None:
+            token = m.group(1)
+        if m.group(1) == token:
+            rows.append(ch)
+    return (token, rows) if token else None
+
+
+def undo_last(*, bus: EventBus | None = None) -> UndoResult | None:
+    """Undo the newest approve/reject decision (all rows of a bulk). None when there is nothing to undo.
+
+    A row that moved on since (e.g. publishing started) is skipped and named in the result.
+    """
+    found = last_decision()
+    if found is None:
+        return None
+    token, changes = found
+    restored, skipped = [], []
+    for ch in sorted(changes, key=lambda c: c.id):
+        p = _photo(ch.photo_id)
+        if p.state != ch.to_state:
+            skipped.append((p.id, f"now '{p.state}'"))
+            continue
+        target = State(ch.from_state)
+        if p.state == State.REJECTED and target not in (State.PREFILLED, State.NEEDS_WORK):
+            target = _pending_state(p)  # the machine only lets a rejected row back into review
+        if p.state == State.APPROVED and target == State.QUARANTINED:
+            target = State.NEEDS_WORK
+        note = _restore(p, target, f"undo [undo {token}]", bus)
+        if note:
+            skipped.append((p.id, note))
+        restored.append(p.id)
+    decision = changes[0].to_state
+    if not restored:  # nothing moved: still mark the token undone so the next undo reaches older decisions
+        with database.atomic("IMMEDIATE"):
+            StateChange.create(photo=changes[0].photo_id, from_state=decision, to_state=decision, actor=ACTOR,
+                               reason=f"undo skipped [undo {token}]")
+    return UndoResult(token=token, decision=decision, restored=restored, skipped=skipped)
+
+
+# ---------------------------------------------------------------- edits
+
+
+def check_name(name: str, photo_id: int, *, max_length: int = 150) -> str:
+    """Live check of a proposed filename: "" when it is usable for ``photo_id``, else the reason it is not."""
+    name = name.strip()
+    if not name:
+        return "the filename is empty"
+    if len(name) > max_length:
+        return f"the filename has {len(name)} characters; the limit is {max_length}"
+    bad = sorted({c for c in name if c in _BAD_NAME_CHARS or ord(c) < 32})
+    if bad:
+        return f"the filename contains {' '.join(repr(c) for c in bad)}, which is not allowed"
+    if not name.lower().endswith((".jpg", ".jpeg")):
+        return "the filename must end in .JPG (the website serves JPEG)"
+    holder = repo.active_reservation(name)
+    if holder is not None and holder.photo_id != photo_id:
+        who = f"photo {holder.photo_id}" if holder.photo_id else "the catalog"
+        return f"'{name}' is already reserved by {who} (names are unique ignoring case)"
+    return ""
+
+
+def parse_keywords(raw: str | Iterable[str]) -> list[str]:
+    """Keywords from "a, b; c" text or a list: trimmed, empty ones dropped, duplicates (ignoring case) removed."""
+    items = re.split(r"[,;\n]", raw) if isinstance(raw, str) else list(raw)
+    out: list[str] = []
+    seen: set[str] = set()
+    for k in (str(i).strip() for i in items):
+        if k and k.casefold() not in seen:
+            seen.add(k.casefold())
+            out.append(k)
+    return out
+
+
+def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | None = None,
+               keywords: str | Iterable[str] | None = None, file_name: str | None = None,
+               max_length: int = 150) -> PhotoDetail:
+    """Save the operator's text and/or a new filename in one transaction.
+
+    Text changes set ``text_source='manual'`` and ``edited_at``. A new filename is checked live against the
+    reservations (case-insensitively) and the reservation is swapped in the same transaction, so two reviewers can
+    never end up with the same name. Raises :class:`ReservationConflict` or :class:`ReviewRefused`.
+    """
+    with database.atomic("IMMEDIATE"):
+        p = _photo(photo_id)
+        if State(p.state) not in EDITABLE:
+            raise ReviewRefused(f"photo {photo_id} is '{p.state}': its text and name can no longer change",
+                                fix="published names never change; re-import to publish a new version")
+        fields: dict[str, Any] = {}
+        text = {"caption": caption, "alt_text": alt_text}
+        for key, value in text.items():
+            if value is not None and value.strip() != (getattr(p, key) or ""):
+                fields[key] = value.strip()
+        if keywords is not None:
+            kw = parse_keywords(keywords)
+            if kw != list(p.keywords or []):
+                fields["keywords"] = kw
+        if fields:
+            fields.update(text_source="manual", edited_at=utcnow())
+        if file_name is not None and file_name.strip() != (p.file_name or ""):
+            new = file_name.strip()
+            problem = check_name(new, photo_id, max_length=max_length)
+            if problem:
+                if repo.active_reservation(new) is not None:
+                    raise ReservationConflict(problem, fix="choose another filename")
+                raise ReviewRefused(problem, fix="correct the filename")
+            own_case_change = p.file_name and repo.name_key(p.file_name) == repo.name_key(new) and _holds_name(p)
+            if own_case_change:
+                Reservation.update(name=new).where((Reservation.photo == photo_id)
+                                                   & Reservation.released_at.is_null()).execute()
+            else:
+                repo.release_name(photo_id, f"renamed to {new}")
+                repo.reserve_name(new, photo_id)
+            fields["file_name"] = new
+        if fields:
+            repo.update_fields(photo_id, **fields)
+    return load_detail(photo_id)
+
+
+def revert_text(photo_id: int) -> PhotoDetail:
+    """Final text ← the AI text (caption, alt text, keywords); refused when the row has no AI text."""
+    with database.atomic("IMMEDIATE"):
+        p = _photo(photo_id)
+        if State(p.state) not in EDITABLE:
+            raise ReviewRefused(f"photo {photo_id} is '{p.state}': its text can no longer change")
+        if not (p.ai_caption or p.ai_alt_text or p.ai_keywords):
+            raise ReviewRefused(f"photo {photo_id} has no AI text to revert to", fix="press Generate to caption it")
+        repo.update_fields(photo_id, caption=p.ai_caption, alt_text=p.ai_alt_text, keywords=p.ai_keywords,
+                           text_source="ai", edited_at=None)
+    return load_detail(photo_id)
