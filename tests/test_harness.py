@@ -183,3 +183,59 @@ async def test_ollama_async_client_latency_and_max_in_flight(ollama_server):
     assert [c async for c in stream][-1].done
     with pytest.raises(ollama.ResponseError):
         await client.chat(model="nope:1b", messages=messages, stream=False)
+
+
+# ---- generated JPEGs --------------------------------------------------------------------------------------
+def test_jpeg_has_real_exif_readable_by_pillow(jpeg_factory):
+    from datetime import datetime
+
+    from PIL import Image
+    from PIL.ExifTags import IFD
+
+    path = jpeg_factory("DSC_0001.JPG", size=(900, 600), make="NIKON CORPORATION", model="NIKON Z 6_2",
+                        datetime_original=datetime(2023, 5, 6, 7, 8, 9), exposure=(1, 500), fnumber=8,
+                        iso=400, focal=35, orientation=6, gps=(-33.8568, 151.2153, 12.0), lens="NIKKOR Z 35mm")
+    with Image.open(path) as im:
+        assert im.size == (900, 600) and im.format == "JPEG"
+        exif = im.getexif()
+        sub, gps = exif.get_ifd(IFD.Exif), exif.get_ifd(IFD.GPSInfo)
+    assert (exif[0x010F], exif[0x0110], exif[0x0112]) == ("NIKON CORPORATION", "NIKON Z 6_2", 6)
+    assert sub[0x9003] == "2023:05:06 07:08:09" and sub[0x8827] == 400 and sub[0xA434] == "NIKKOR Z 35mm"
+    assert float(sub[0x829A]) == 1 / 500 and float(sub[0x829D]) == 8 and float(sub[0x920A]) == 35
+    assert gps[1] == "S" and gps[3] == "E" and [float(v) for v in gps[2]] == [33, 51, 24.48]
+
+
+def test_jpeg_exif_is_readable_by_exiftool(jpeg_factory):
+    import shutil
+    import subprocess
+
+    if not shutil.which("exiftool"):
+        pytest.skip("exiftool not installed (apt-get install -y libimage-exiftool-perl)")
+    path = jpeg_factory(make="FUJIFILM", model="X-T5", datetime_original="2024:01:02 03:04:05", gps=(48.8584, 2.2945))
+    out = json.loads(subprocess.run(["exiftool", "-j", "-n", str(path)], capture_output=True, check=True,
+                                    text=True).stdout)[0]
+    assert (out["Make"], out["Model"], out["DateTimeOriginal"]) == ("FUJIFILM", "X-T5", "2024:01:02 03:04:05")
+    assert out["ExposureTime"] == 0.004 and out["FNumber"] == 5.6 and out["ISO"] == 200
+    assert abs(out["GPSLatitude"] - 48.8584) < 1e-3 and abs(out["GPSLongitude"] - 2.2945) < 1e-3
+
+
+def test_jpeg_content_is_deterministic_by_seed_and_varied(jpeg_factory):
+    import numpy as np
+    from PIL import Image
+
+    a, b, c = (jpeg_factory(f"{n}.jpg", seed=s, size=(640, 480)) for n, s in (("a", 7), ("b", 7), ("c", 8)))
+    assert a.read_bytes() == b.read_bytes() and a.read_bytes() != c.read_bytes()
+    pixels = np.asarray(Image.open(a).convert("L"), dtype=np.float32)
+    assert pixels.std() > 10  # not a flat frame: quality metrics need structure
+    assert np.abs(np.diff(pixels, axis=1)).max() > 40  # and real edges
+
+
+def test_jpeg_without_exif_and_24mp(jpeg_factory):
+    from PIL import Image
+
+    bare = jpeg_factory(exif=False)
+    with Image.open(bare) as im:
+        assert len(im.getexif()) == 0
+    big = jpeg_factory(size=(6000, 4000), make="SONY", model="ILCE-7M4")
+    with Image.open(big) as im:
+        assert im.size == (6000, 4000) and im.getexif().get_ifd(0x8769)[0xA002] == 6000

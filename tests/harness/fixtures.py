@@ -44,3 +44,11 @@ def unused_port() -> int:
 
 
 
+
+
+@pytest.fixture
+def jpeg_factory(tmp_path: Path):
+    """``jpeg_factory(name=None, **make_jpeg_options) -> Path``: real JPEGs with EXIF under ``tmp_path/jpegs``."""
+    from tests.harness.images import JpegFactory
+
+    return JpegFactory(tmp_path / "jpegs")
