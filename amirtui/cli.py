@@ -1,0 +1,74 @@
+"""Command line: ``amirtui`` (the TUI) and the headless subcommands. Heavy modules are imported inside each command
+so that ``amirtui --help`` answers instantly (no torch, pyiqa or Textual at start-up).
+
+Exit codes: 0 ok, 1 the operation failed (e.g. a red preflight line, rows that failed to publish), 2 a fatal
+start-up problem (bad config, lock held).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .core.errors import AmirError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="amirtui", description="Photo sets → reviewed, captioned, published catalog.")
+    p.add_argument("--config", type=Path, help="config file (default ./config.yaml, or $AMIRTUI_CONFIG_FILE)")
+    p.add_argument("--clear-stale-lock", action="store_true", help="remove a lock left by a dead amirtui process")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("tui", help="start the terminal UI (the default)")
+    imp = sub.add_parser("import", help="import one set headless: amirtui import DIR... --subject S --location L --folder F")
+    imp.add_argument("sources", nargs="+", type=Path)
+    imp.add_argument("--subject", required=True)
+    imp.add_argument("--location", required=True)
+    imp.add_argument("--folder", required=True)
+    imp.add_argument("--confirm-new", action="store_true", help="accept a Folder/Location not yet in the taxonomy")
+    imp.add_argument("--smoke", type=int, metavar="N", help="take only N images spread across the set")
+    run = sub.add_parser("run", help="run the pipeline over everything pending")
+    run.add_argument("--headless", action="store_true", help="no UI: log lines and a progress line on stderr")
+    sub.add_parser("preflight", help="check models, weights, servers, disk and lock; exit 1 on a red line")
+    pub = sub.add_parser("publish", help="publish approved rows (and continue half-published ones)")
+    pub.add_argument("--limit", type=int, help="publish at most N rows")
+    rec = sub.add_parser("recover", help="show or repair what a crash left behind")
+    g = rec.add_mutually_exclusive_group()
+    g.add_argument("--status", action="store_true", help="report only (the default)")
+    g.add_argument("--resume", action="store_true", help="repair files and continue unfinished work")
+    g.add_argument("--rollback", action="store_true", help="roll back unfinished runs (never touches published rows)")
+    g.add_argument("--clear-lock", action="store_true", help="clear a stale single-instance lock")
+    val = sub.add_parser("validate", help="check published rows against the catalog, files and URLs")
+    val.add_argument("--offline", action="store_true", help="skip the HTTP checks of public URLs")
+    db = sub.add_parser("db", help="database maintenance")
+    dbs = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    dbs.add_parser("backup", help="write a consistent timestamped copy of data/review.db")
+    reset = dbs.add_parser("reset", help="back up, then start with an empty review DB")
+    reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dbs.add_parser("migrate", help="apply pending schema migrations")
+    dbs.add_parser("create-catalog", help="create the MySQL catalog table if it does not exist")
+    models = sub.add_parser("models", help="quality-metric weights")
+    ms = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    ms.add_parser("fetch", help="download the configured metrics' weights into the weights dir (needs network)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``amirtui`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        from . import commands
+
+        return commands.dispatch(args)
+    except AmirError as exc:
+        print(f"amirtui: {exc.title}: {exc.detail}", file=sys.stderr)
+        if exc.fix:
+            print(f"  fix: {exc.fix}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("amirtui: interrupted — the database is consistent; run again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Import sets: validate every set before any write, detect images by content, refuse bad files with a specific
+reason, skip files already queued or published (same sha256), and create queue rows in state ``imported``.
+
+The staging copy, EXIF and filename reservation happen afterwards in the pipeline stages
+(:mod:`amirtui.core.ingest_stages`), so an import of 1,000 photos returns in seconds and the work overlaps.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import filetypes, naming
+from .db import repo
+from .db.models import Photo, PhotoSet, Refusal, StateChange, TaxonomyEntry, database
+from .events import EventBus, FileRefused, LogLine
+from .staging import hash_file
+from .states import State
+
+log = logging.getLogger("amirtui.ingest")
+
+
+@dataclass
+class SetSpec:
+    """What the operator selected: source folders/files and the naming fields."""
+
+    sources: list[Path]
+    subject: str
+    location: str
+    folder: str
+    confirm_new: bool = False
+    """Accept a Folder / Location not yet in the taxonomy (it is then added and logged)."""
+
+
+@dataclass
+class SetResult:
+    """What happened to one set."""
+
+    spec: SetSpec
+    set_id: int | None = None
+    accepted: list[Path] = field(default_factory=list)
+    refused: list[tuple[Path, str]] = field(default_factory=list)
+    duplicates: list[tuple[Path, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line per set for the log and the TUI."""
+        return (
+            f"set '{self.spec.subject} / {self.spec.location} / {self.spec.folder}': {len(self.accepted)} queued, "
+            f"{len(self.refused)} refused, {len(self.duplicates)} already known"
+        )
+
+
+@dataclass
+class ImportReport:
+    """Result of :func:`import_sets`: per-set results; ``ok`` is False when validation stopped the import."""
+
+    sets: list[SetResult]
+    run_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(s.problems for s in self.sets)
+
+    @property
+    def accepted(self) -> int:
+        return sum(len(s.accepted) for s in self.sets)
+
+
+def known_taxonomy(kind: str) -> set[str]:
+    """Case-folded keys of known folders or locations."""
+    return {t.key.casefold() for t in TaxonomyEntry.select(TaxonomyEntry.key).where(TaxonomyEntry.kind == kind)}
+
+
+def validate_set(spec: SetSpec, settings) -> tuple[list[str], list[Path], list[tuple[Path, str]]]:
+    """Check one set without writing anything: problems, accepted image paths, refused (path, reason)."""
+    problems = list(naming.validate_set_fields(spec.subject, spec.location, spec.folder, settings.naming))
+    for src in spec.sources:
+        if not Path(src).exists():
+            problems.append(f"source {src} does not exist")
+    if not spec.confirm_new and settings.ingest.confirm_new_taxonomy:
+        for kind, value in (("folder", spec.folder), ("location", spec.location)):
+            if value.strip() and value.strip().casefold() not in known_taxonomy(kind):
+                problems.append(f"new {kind} '{value.strip()}' is not in the taxonomy yet: confirm it to add it")
+    accepted: list[Path] = []
+    refused: list[tuple[Path, str]] = []
+    if not problems:
+        for path in filetypes.iter_candidates([Path(s) for s in spec.sources]):
+            root = next((Path(s) for s in spec.sources if _is_within(path, Path(s))), path.parent)
+            inspection = filetypes.inspect_file(
+                path, set_root=root if root.is_dir() else root.parent, max_pixels=settings.ingest.max_image_pixels
+            )
+            if inspection.ok:
+                accepted.append(path)
+            else:
+                refused.append((path, inspection.reason))
+        if not accepted:
+            problems.append("no importable image in this set" + (f" ({len(refused)} file(s) refused)" if refused else ""))
+    return problems, accepted, refused
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    try:
+        path.absolute().relative_to(root.absolute())
+        return True
+    except ValueError:
+        return path.absolute() == root.absolute()
+
+
+def _spread(sets: list[list[Path]], n: int) -> list[list[Path]]:
+    """Pick ``n`` files spread across the sets (round-robin, evenly spaced inside each set)."""
+    chosen: list[list[Path]] = [[] for _ in sets]
+    quota = [0] * len(sets)
+    remaining = n
+    while remaining > 0 and any(quota[i] < len(s) for i, s in enumerate(sets)):
+        for i, s in enumerate(sets):
+            if remaining and quota[i] < len(s):
+                quota[i] += 1
+                remaining -= 1
+    for i, s in enumerate(sets):
+        if quota[i]:
+            step = len(s) / quota[i]
+            chosen[i] = [s[int(k * step)] for k in range(quota[i])]
+    return chosen
+
+
+def _known_hash(content_hash: str) -> str | None:
+    """A description of an existing live/published row with this content, or None."""
+    row = (
+        Photo.select(Photo.id, Photo.state, Photo.file_name)
+        .where((Photo.content_hash == content_hash) & (Photo.state.not_in([State.ROLLED_BACK.value, State.REJECTED.value])))
+        .first()
+    )
+    if row is None:
+        return None
+    if row.state == State.PUBLISHED.value:
+        return f"already published as {row.file_name}"
+    return f"already queued as photo {row.id}" + (f" ({row.file_name})" if row.file_name else "")
+
+
+def import_sets(specs: list[SetSpec], settings, bus: EventBus, *, smoke: int | None = None) -> ImportReport:
+    """Validate all sets, then create their rows. Nothing is written when any set has a problem."""
+    results = [SetResult(spec=s) for s in specs]
+    for res in results:
+        res.problems, res.accepted, res.refused = validate_set(res.spec, settings)
+    report = ImportReport(sets=results)
+    if not report.ok:
+        for res in results:
+            for p in res.problems:
+                bus.error(f"{res.spec.subject}: {p}", source="import")
+        return report
+    if smoke:
+        for res, picked in zip(results, _spread([r.accepted for r in results], smoke)):
+            res.accepted = picked
+    # Hash in parallel (I/O bound); the hash is checked again against the staged copy.
+    all_paths = [p for r in results for p in r.accepted]
+    with ThreadPoolExecutor(max_workers=max(1, settings.ingest.workers)) as pool:
+        hashes = dict(zip(all_paths, pool.map(hash_file, all_paths)))
+    run = repo.start_run("import", detail=f"{len(specs)} set(s), {len(all_paths)} file(s)")
+    report.run_id = run.id
+    seen: dict[str, Path] = {}
+    for res in results:
+        rows = []
+        for path in list(res.accepted):
+            digest, size = hashes[path]
+            known = _known_hash(digest) or (f"same file as {seen[digest]} in this import" if digest in seen else None)
+            if known:
+                res.accepted.remove(path)
+                res.duplicates.append((path, known))
+                bus.emit(LogLine(message=f"skipped {path}: {known}", source="import", level=logging.WARNING))
+                continue
+            seen[digest] = path
+            rows.append((path, digest, size))
+        _write_set(res, rows, run.id, bus)
+        bus.info(res.summary(), source="import")
+    repo.finish_run(run.id, "ok", detail="; ".join(r.summary() for r in results))
+    return report
+
+
+def _write_set(res: SetResult, rows: list[tuple[Path, str, int]], run_id: int, bus: EventBus) -> None:
+    spec = res.spec
+    with database.atomic("IMMEDIATE"):
+        for kind, value in (("folder", spec.folder.strip()), ("location", spec.location.strip())):
+            if value.casefold() not in known_taxonomy(kind):
+                TaxonomyEntry.create(kind=kind, key=value, value=value)
+                log.info("taxonomy: new %s '%s' added (confirmed at import)", kind, value)
+        pset = PhotoSet.create(
+            subject=spec.subject.strip(), location=spec.location.strip(), folder=spec.folder.strip(),
+            sources=[str(Path(s).absolute()) for s in spec.sources], run=run_id,
+        )
+        res.set_id = pset.id
+        for seq, (path, digest, size) in enumerate(rows):
+            photo = Photo.create(
+                set=pset, run=run_id, seq=seq, state=State.IMPORTED.value, original_path=str(path.absolute()),
+                original_name=path.name, original_size=size, original_mtime=path.stat().st_mtime, content_hash=digest,
+            )
+            StateChange.create(photo=photo, from_state="", to_state=State.IMPORTED.value, reason="imported", run=run_id)
+        for path, reason in res.refused:
+            Refusal.create(set=pset, path=str(path), reason=reason, run=run_id)
+    for path, reason in res.refused:
+        bus.emit(FileRefused(path=str(path), reason=reason, set_id=res.set_id or 0, level=logging.WARNING))

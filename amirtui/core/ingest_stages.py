@@ -1,0 +1,136 @@
+"""Pipeline stages 1–3: stage the original (verified copy), read EXIF, reserve the final filename and queue the row."""
+
+from __future__ import annotations
+
+import errno
+import threading
+from datetime import date
+from pathlib import Path
+
+from . import exif, naming
+from .db import repo
+from .db.models import Photo, Reservation, database
+from .stage import Stage, StageContext
+from .staging import CopyMismatch, copy_verified
+from .states import State
+
+
+class StagingStage(Stage):
+    """imported → staged: copy into ``data/incoming/<set id>/`` and verify size + sha256 against the import hash."""
+
+    name = "stage"
+    input_state = State.IMPORTED
+
+    def setup(self, ctx: StageContext) -> None:
+        self.concurrency = ctx.settings.ingest.workers
+
+    def process(self, photo_id: int, ctx: StageContext) -> None:
+        photo = Photo.get_by_id(photo_id)
+        src = Path(photo.original_path)
+        dest = ctx.settings.incoming_dir / str(photo.set_id) / f"{photo.id:06d}_{photo.original_name}"
+        if not src.is_file():
+            if dest.is_file():  # the copy survived an earlier crash: verify it instead of the missing original
+                from .staging import hash_file
+
+                digest, _ = hash_file(dest)
+                if digest == photo.content_hash:
+                    repo.transition(photo_id, State.STAGED, reason="original gone; verified staged copy kept",
+                                    run_id=ctx.run_id, bus=ctx.bus, staged_path=str(dest))
+                    return
+            repo.transition(photo_id, State.SOURCE_MISSING, reason=f"original {src} is missing", run_id=ctx.run_id,
+                            bus=ctx.bus, last_error=f"original {src} no longer exists; reconnect the drive and recover")
+            return
+        try:
+            copy_verified(src, dest, expected_hash=photo.content_hash)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                msg = f"disk full while staging {src.name}: free space in {dest.parent} and resume (nothing was lost)"
+            else:
+                msg = f"cannot stage {src}: {exc.strerror or exc}"
+            repo.record_failure(photo_id, self.name, msg)
+            ctx.bus.error(f"id={photo_id} {msg}", source=self.name)
+            return
+        except CopyMismatch as exc:
+            repo.record_failure(photo_id, self.name, str(exc))
+            ctx.bus.error(f"id={photo_id} {exc}", source=self.name)
+            return
+        repo.transition(photo_id, State.STAGED, reason="copied and verified", run_id=ctx.run_id, bus=ctx.bus,
+                        staged_path=str(dest), attempts=0)
+
+
+class ExifStage(Stage):
+    """staged → exif_read: capture metadata from the staged copy, header only. Broken EXIF never stops a photo."""
+
+    name = "exif"
+    input_state = State.STAGED
+
+    def process(self, photo_id: int, ctx: StageContext) -> None:
+        photo = Photo.get_by_id(photo_id)
+        info = exif.read_exif(Path(photo.staged_path))
+        camera = naming.camera_token(info.make, info.model, ctx.settings.naming.default_camera)
+        repo.transition(
+            photo_id, State.EXIF_READ, reason="exif read" + (f" ({len(info.notes)} note(s))" if info.notes else ""),
+            run_id=ctx.run_id, bus=ctx.bus,
+            datetime_original=info.datetime_original, make=info.make, model=info.model, camera=camera, lens=info.lens,
+            exposure=info.exposure, aperture=info.aperture, iso=info.iso, focal_length=info.focal_length,
+            width=info.width, height=info.height, orientation=info.orientation, gps_lat=info.gps_lat,
+            gps_lon=info.gps_lon, exif_notes=list(info.notes),
+            year=naming.year_token(info.datetime_original, getattr(info, "datetime", None), date.today()),
+        )
+
+
+def existing_names(settings) -> list[str]:
+    """Names the counter must continue after: the queue, active reservations and the published catalog."""
+    names = [p.file_name for p in Photo.select(Photo.file_name).where(Photo.file_name.is_null(False))]
+    names += repo.reserved_names()
+    try:
+        from .publish.mirror import catalog_file_names
+    except ImportError:  # publishing not installed in this build: the queue and reservations still count
+        return names
+    names += catalog_file_names(settings)
+    return names
+
+
+class QueueStage(Stage):
+    """exif_read → queued: reserve the deterministic filename in the same transaction that queues the row.
+
+    Names are given in set order (a row waits until every earlier row of its set is named or out of the pipeline),
+    so the same inputs in the same order always give the same names.
+    """
+
+    name = "queue"
+    input_state = State.EXIF_READ
+
+    def setup(self, ctx: StageContext) -> None:
+        self._index = naming.NameIndex(existing_names(ctx.settings))
+        self._lock = threading.Lock()
+
+    def order_ok(self, photo_id: int, ctx: StageContext) -> bool:
+        photo = Photo.get_by_id(photo_id)
+        earlier = Photo.select().where(
+            (Photo.set == photo.set_id) & (Photo.seq < photo.seq)
+            & Photo.state.in_([State.IMPORTED.value, State.STAGED.value])
+            & (Photo.attempts == 0)  # a row that failed staging must not hold back the rest of its set
+        )
+        return not earlier.exists()
+
+    def process(self, photo_id: int, ctx: StageContext) -> None:
+        with self._lock:  # one namer at a time: the index is the in-memory mirror of the reservations table
+            photo = Photo.get_by_id(photo_id)
+            pset = photo.set
+            parts = naming.NameParts(subject=pset.subject, location=pset.location, folder=pset.folder,
+                                     camera=photo.camera or ctx.settings.naming.default_camera,
+                                     year=photo.year or str(date.today().year))
+            name = self._index.next_name(parts, ctx.settings.naming)
+            with database.atomic("IMMEDIATE"):
+                # A crash may have left this row's reservation behind: reuse it rather than take a second name.
+                prior = Reservation.get_or_none((Reservation.photo == photo_id) & Reservation.released_at.is_null())
+                if prior is not None:
+                    name = prior.name
+                else:
+                    repo.reserve_name(name, photo_id)
+                repo.transition(photo_id, State.QUEUED, reason=f"named {name}", run_id=ctx.run_id, file_name=name)
+            self._index.add(name)
+        ctx.bus.info(f"id={photo_id} {photo.original_name} → {name}", source=self.name)
+
+

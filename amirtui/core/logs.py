@@ -1,0 +1,100 @@
+"""Log files operators know: ``logs/latest_run.log`` (every event), ``logs/db_uploader.log`` (publish, one line per
+row and step) and ``data/crash_runtime.log`` (unexpected exceptions with tracebacks). Every line passes through
+:func:`amirtui.core.redact.redact`, so a secret can never reach a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+import threading
+import traceback
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from .redact import redact
+
+_FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
+_crash_path: Path | None = None
+_crash_lock = threading.Lock()
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter that masks secrets in the final text (message, arguments and tracebacks alike)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def _handler(path: Path, max_bytes: int = 5_000_000, backups: int = 5) -> RotatingFileHandler:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+    handler.setFormatter(RedactingFormatter(_FORMAT))
+    handler._amirtui = True  # type: ignore[attr-defined]  # marks handlers we own, for re-setup
+    return handler
+
+
+def _reset(logger: logging.Logger) -> None:
+    for h in list(logger.handlers):
+        if getattr(h, "_amirtui", False):
+            logger.removeHandler(h)
+            h.close()
+
+
+def setup_logging(logs_dir: Path, data_dir: Path, *, level: int = logging.INFO) -> None:
+    """Attach the rotating file handlers and the crash hooks (idempotent: calling again re-targets the files)."""
+    global _crash_path
+    run_logger = logging.getLogger("amirtui")
+    _reset(run_logger)
+    run_logger.setLevel(level)
+    run_logger.addHandler(_handler(logs_dir / "latest_run.log"))
+    publish_logger = logging.getLogger("amirtui.publish")
+    _reset(publish_logger)
+    publish_logger.addHandler(_handler(logs_dir / "db_uploader.log"))
+    _crash_path = data_dir / "crash_runtime.log"
+    _install_hooks()
+
+
+def log_crash(kind: str, exc: BaseException, context: str = "") -> None:
+    """Append an unexpected exception to ``data/crash_runtime.log``: timestamp, kind, context, traceback (redacted)."""
+    path = _crash_path
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    entry = f"=== {dt.datetime.now().isoformat(timespec='seconds')} {kind}{' — ' + context if context else ''}\n{text}\n"
+    logging.getLogger("amirtui").error("%s: %s (%s) — traceback in crash_runtime.log", kind, exc, context or "no context")
+    if path is None:
+        return
+    with _crash_lock:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(redact(entry))
+
+
+def crash_log_path() -> Path | None:
+    """Where crashes are written (None before :func:`setup_logging`)."""
+    return _crash_path
+
+
+_hooks_installed = False
+
+
+def _install_hooks() -> None:
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    previous_sys = sys.excepthook
+    previous_thread = threading.excepthook
+
+    def sys_hook(exc_type, exc, tb):
+        if not issubclass(exc_type, KeyboardInterrupt):
+            log_crash("unhandled exception", exc)
+        previous_sys(exc_type, exc, tb)
+
+    def thread_hook(args):
+        if args.exc_value is not None:
+            log_crash("thread crashed", args.exc_value, context=getattr(args.thread, "name", ""))
+        previous_thread(args)
+
+    sys.excepthook = sys_hook
+    threading.excepthook = thread_hook

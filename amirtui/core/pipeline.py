@@ -1,0 +1,202 @@
+"""The runner: every stage is a worker over the DB, all running at once.
+
+Each stage has its own thread pool (its ``concurrency``). One scheduler thread hands each stage the ids of rows in
+its input state, as soon as a slot is free; when a row finishes a stage it moves to the next stage's input state and
+the scheduler is woken, so a photo can be captioned while the next is scored and the one after is staged.
+
+Resume = start the runner again: it works from the DB state, whatever run left it there. A row a stage has already
+tried in this run is not handed to it again (a failing row can never make a stage loop).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .db import repo
+from .db.models import Photo
+from .events import EventBus, RunFinished, RunStarted, StageProgressed
+from .logs import log_crash
+from .stage import Stage, StageContext
+from .states import PIPELINE_ORDER, State
+
+
+def default_stages(settings) -> list[Stage]:
+    """The standard stage list, in pipeline order. Heavy modules are imported here, not at start-up."""
+    from .captioning.stage import CaptionStage
+    from .ingest_stages import ExifStage, QueueStage, StagingStage
+    from .model_image_stage import ModelImageStage
+    from .quality.stage import ScoringStage
+
+    return [StagingStage(), ExifStage(), QueueStage(), ModelImageStage(), ScoringStage(), CaptionStage()]
+
+
+@dataclass
+class StageStats:
+    """Live counters of one stage in this run."""
+
+    done: int = 0
+    failed: int = 0
+    started_at: float | None = None
+    busy_seconds: float = 0.0
+    seen: set[int] = field(default_factory=set)
+    in_flight: set[int] = field(default_factory=set)
+
+
+@dataclass
+class RunResult:
+    """How a pipeline run ended, with per-stage counts and times."""
+
+    run_id: int
+    outcome: str
+    stats: dict[str, StageStats]
+    wall_seconds: float
+
+
+class Pipeline:
+    """Run the stages concurrently until no stage has work left (or cancel is set)."""
+
+    def __init__(self, settings, bus: EventBus, stages: list[Stage] | None = None, *, poll: float = 0.25) -> None:
+        self.settings = settings
+        self.bus = bus
+        self.stages = stages if stages is not None else default_stages(settings)
+        self.cancel = threading.Event()
+        self.poll = poll
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self.stats: dict[str, StageStats] = {s.name: StageStats() for s in self.stages}
+
+    # ---------------------------------------------------------------- public
+    def run(self) -> RunResult:
+        """Run to completion in the calling thread (the TUI calls this from a thread worker)."""
+        run = repo.start_run("pipeline")
+        ctx = StageContext(settings=self.settings, bus=self.bus, run_id=run.id, cancel=self.cancel)
+        self.bus.emit(RunStarted(run_id=run.id, kind="pipeline"))
+        t0 = time.perf_counter()
+        pools: dict[str, ThreadPoolExecutor] = {}
+        outcome = "ok"
+        ready: list[Stage] = []
+        try:
+            for stage in self.stages:
+                try:
+                    stage.setup(ctx)
+                except Exception as exc:  # a stage that cannot start (e.g. model host down) is reported, others go on
+                    log_crash("stage setup failed", exc, context=stage.name)
+                    self.bus.error(f"stage {stage.name} could not start: {exc}", source="pipeline")
+                    continue
+                ready.append(stage)
+                pools[stage.name] = ThreadPoolExecutor(max_workers=max(1, stage.concurrency),
+                                                       thread_name_prefix=f"amirtui-{stage.name}")
+            self._schedule(ready, pools, ctx)
+            if self.cancel.is_set():
+                outcome = "cancelled"
+        except BaseException as exc:
+            outcome = "failed"
+            log_crash("pipeline crashed", exc)
+            raise
+        finally:
+            for pool in pools.values():
+                pool.shutdown(wait=True)
+            for stage in ready:
+                try:
+                    stage.teardown(ctx)
+                except Exception as exc:
+                    log_crash("stage teardown failed", exc, context=stage.name)
+            wall = time.perf_counter() - t0
+            summary = ", ".join(f"{n}: {s.done} done/{s.failed} failed" for n, s in self.stats.items())
+            repo.finish_run(run.id, outcome, detail=summary)
+            self.bus.emit(RunFinished(run_id=run.id, kind="pipeline", outcome=outcome, summary=summary))
+        return RunResult(run_id=run.id, outcome=outcome, stats=self.stats, wall_seconds=wall)
+
+    # ---------------------------------------------------------------- scheduling
+    def _candidates(self, stage: Stage, ctx: StageContext, limit: int) -> list[int]:
+        st = self.stats[stage.name]
+        q = (Photo.select(Photo.id).where(Photo.state == stage.input_state.value)
+             .order_by(Photo.set, Photo.seq, Photo.id).limit(limit + len(st.seen) + len(st.in_flight)))
+        out = []
+        for row in q:
+            if row.id in st.seen or row.id in st.in_flight:
+                continue
+            if not stage.order_ok(row.id, ctx):
+                break  # rows are in set order: later ones must wait too
+            out.append(row.id)
+            if len(out) >= limit:
+                break
+        return out
+
+    def _schedule(self, stages: list[Stage], pools: dict[str, ThreadPoolExecutor], ctx: StageContext) -> None:
+        while True:
+            if self.cancel.is_set():
+                break
+            self._wake.clear()
+            submitted = False
+            for stage in stages:
+                st = self.stats[stage.name]
+                free = max(1, stage.concurrency) * 2 - len(st.in_flight)  # keep the pool fed one deep
+                if free <= 0:
+                    continue
+                for pid in self._candidates(stage, ctx, free):
+                    with self._lock:
+                        st.in_flight.add(pid)
+                        st.started_at = st.started_at or time.perf_counter()
+                    fut = pools[stage.name].submit(self._run_one, stage, pid, ctx)
+                    fut.add_done_callback(lambda f, s=stage, p=pid: self._finished(f, s, p))
+                    submitted = True
+            if not submitted and not any(self.stats[s.name].in_flight for s in stages):
+                if not any(self._candidates(s, ctx, 1) for s in stages):
+                    break  # nothing in flight, nothing to pick: done
+            self._wake.wait(self.poll)
+        for stage in stages:  # cancelled: let in-flight rows finish their current stage cleanly
+            while self.stats[stage.name].in_flight:
+                self._wake.wait(0.05)
+                self._wake.clear()
+
+    def _run_one(self, stage: Stage, photo_id: int, ctx: StageContext) -> float:
+        t = time.perf_counter()
+        if ctx.cancel.is_set():
+            return 0.0
+        stage.process(photo_id, ctx)
+        return time.perf_counter() - t
+
+    def _finished(self, fut: Future, stage: Stage, photo_id: int) -> None:
+        st = self.stats[stage.name]
+        exc = fut.exception()
+        with self._lock:
+            st.in_flight.discard(photo_id)
+            st.seen.add(photo_id)
+            if exc is None:
+                st.busy_seconds += fut.result()
+        state = Photo.select(Photo.state).where(Photo.id == photo_id).scalar()
+        if exc is not None:
+            log_crash("stage failed on a row", exc, context=f"stage {stage.name}, photo {photo_id}")
+            try:
+                repo.record_failure(photo_id, stage.name, f"{type(exc).__name__}: {exc}")
+            except Exception as inner:  # the DB itself failing must not kill the callback thread silently
+                log_crash("could not record a failure", inner)
+            self.bus.error(f"id={photo_id} {stage.name} failed: {exc}", source=stage.name)
+        with self._lock:
+            if exc is None and state != stage.input_state.value:
+                st.done += 1
+            elif not ctx.cancel.is_set():
+                st.failed += 1
+        self._progress(stage)
+        self._wake.set()
+
+    def _progress(self, stage: Stage) -> None:
+        st = self.stats[stage.name]
+        order = [s.value for s in PIPELINE_ORDER]
+        idx = order.index(stage.input_state.value) if stage.input_state.value in order else len(order)
+        waiting = Photo.select().where(Photo.state.in_(order[: idx + 1])).count()
+        elapsed = time.perf_counter() - (st.started_at or time.perf_counter())
+        self.bus.emit(StageProgressed(stage=stage.name, done=st.done, total=st.done + st.failed + waiting,
+                                      failed=st.failed, rate=(st.done / elapsed) if elapsed > 0 else 0.0))
+
+
+def pending_counts() -> dict[str, int]:
+    """Rows per pipeline input state (for the run screen and `recover --status`)."""
+    return {s.value: Photo.select().where(Photo.state == s.value).count() for s in PIPELINE_ORDER}
+
+
+__all__ = ["Pipeline", "RunResult", "StageStats", "default_stages", "pending_counts", "State"]
