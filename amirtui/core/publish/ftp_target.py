@@ -1,0 +1,152 @@
+"""FTP and FTPS (explicit TLS, data channel protected) targets over :mod:`ftplib`.
+
+One instance holds one control connection, reused across rows. A broken link (timeout, reset, EOF) closes it; the next
+call reconnects, so one dropped transfer fails one row, not the run.
+"""
+
+from __future__ import annotations
+
+import ftplib
+import io
+import posixpath
+import ssl
+
+from .targets import BaseTarget, PublishError
+
+_LINK_ERRORS = (OSError, EOFError, ftplib.error_temp, ftplib.error_proto)
+
+
+class FTPTarget(BaseTarget):
+    """Upload over FTP, or FTPS when ``tls`` (AUTH TLS + PROT P).
+
+    ``ssl_context`` lets tests (and self-signed servers the operator trusts) pass a context with a pinned CA.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int | None,
+        user: str,
+        password: str | None,
+        *,
+        tls: bool = False,
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host, self.port, self.user = host, port or 21, user
+        self._password = password or ""
+        self.tls, self.timeout = tls, timeout
+        self.ssl_context = ssl_context
+        self.name = "ftps" if tls else "ftp"
+        self._ftp: ftplib.FTP | None = None
+        self._known_dirs: set[str] = set()
+
+    # ------------------------------------------------------------ connection
+    def connect(self) -> None:
+        """Log in (and switch to TLS + binary mode). Raises :class:`PublishError` with what to check."""
+        self.close()
+        try:
+            if self.tls:
+                ftp: ftplib.FTP = ftplib.FTP_TLS(context=self.ssl_context or ssl.create_default_context(),
+                                                 timeout=self.timeout)
+            else:
+                ftp = ftplib.FTP(timeout=self.timeout)
+            ftp.connect(self.host, self.port)
+            ftp.login(self.user, self._password)
+            if self.tls:
+                ftp.prot_p()  # type: ignore[attr-defined]  # encrypt file data too, not only the login
+            ftp.voidcmd("TYPE I")  # SIZE is only reliable in binary mode
+        except ftplib.error_perm as exc:
+            raise PublishError(
+                f"{self.name}://{self.user}@{self.host}:{self.port} refused the login: {exc}",
+                fix="check publish.user and AMIRTUI_FTP_PASSWORD",
+            ) from exc
+        except (OSError, EOFError) as exc:
+            raise PublishError(
+                f"cannot reach {self.name}://{self.host}:{self.port}: {exc}",
+                fix="check publish.host/port and that the server is up" + (" and speaks explicit TLS" if self.tls else ""),
+            ) from exc
+        self._ftp = ftp
+        self._known_dirs.clear()
+
+    def close(self) -> None:
+        """Say QUIT (best effort) and drop the connection."""
+        ftp, self._ftp = self._ftp, None
+        if ftp is not None:
+            try:
+                ftp.quit()
+            except Exception:
+                ftp.close()
+
+    def _conn(self) -> ftplib.FTP:
+        if self._ftp is None:
+            self.connect()
+        assert self._ftp is not None
+        return self._ftp
+
+    def _call(self, fn):
+        """Run ``fn(ftp)``; on a broken link drop the connection so the next row reconnects."""
+        try:
+            return fn(self._conn())
+        except _LINK_ERRORS as exc:
+            self.close()
+            raise PublishError(f"{self.name} link to {self.host}:{self.port} failed: {exc}",
+                               fix="publish again; the row continues from its last completed step") from exc
+
+    # ------------------------------------------------------------ primitives
+    def size(self, path: str) -> int | None:
+        """SIZE of ``path`` (None when the server answers 550: no such file)."""
+        def run(ftp: ftplib.FTP) -> int | None:
+            try:
+                return ftp.size(path)
+            except ftplib.error_perm:
+                return None
+        return self._call(run)
+
+    def _makedirs(self, directory: str) -> None:
+        if not directory or directory in self._known_dirs:
+            return
+
+        def run(ftp: ftplib.FTP) -> None:
+            parts = directory.split("/")
+            for i in range(1, len(parts) + 1):
+                d = "/".join(parts[:i])
+                if not d or d in self._known_dirs:
+                    continue
+                try:
+                    ftp.mkd(d)
+                except ftplib.error_perm as exc:
+                    # 550 "exists" is fine; anything else shows up on the STOR with a clearer message
+                    if not str(exc).startswith("550"):
+                        raise
+                self._known_dirs.add(d)
+        self._call(run)
+
+    def _write(self, path: str, data: bytes) -> None:
+        def run(ftp: ftplib.FTP) -> None:
+            ftp.storbinary(f"STOR {path}", io.BytesIO(data), blocksize=256 * 1024)
+        try:
+            self._call(run)
+        except ftplib.error_perm as exc:
+            raise PublishError(f"{self.name}: the server refused to store {path}: {exc}",
+                               fix="check write permission under publish.remote_base") from exc
+
+    def _delete(self, path: str) -> None:
+        self._call(lambda ftp: ftp.delete(path))
+
+    def _rename(self, src: str, dst: str, *, replace: bool) -> None:
+        def run(ftp: ftplib.FTP) -> None:
+            if replace:
+                # RNTO onto an existing file is server-dependent (some answer 550): delete our own old copy first
+                try:
+                    ftp.delete(dst)
+                except ftplib.error_perm:
+                    pass
+            ftp.rename(src, dst)
+        try:
+            self._call(run)
+        except ftplib.error_perm as exc:
+            raise PublishError(
+                f"{self.name}: renaming {posixpath.basename(src)} to {dst} was refused: {exc}",
+                fix="check permissions on the server folder; publish again to retry (the upload is redone)",
+            ) from exc

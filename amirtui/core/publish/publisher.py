@@ -1,0 +1,390 @@
+"""Publish approved rows, one recorded step at a time: render → upload_web → upload_thumb → catalog → mirror → published.
+
+Model: Lightroom's Publish Services. Each row's publish is a sequence of steps recorded in ``publish_step``; a re-run
+continues every row from its last completed step (counting only steps done since the row's latest approval, so a row
+sent back and edited is rendered again). A failing step marks only its row ``publish_failed`` (with the step and the
+error); the other rows go on. ``parallel_uploads`` lanes — each one target connection plus one catalog connection,
+reused across rows — publish rows concurrently.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from queue import Queue
+from typing import Any, Callable
+
+from ..db import repo
+from ..db.models import Photo, PublishStep, StateChange, utcnow
+from ..events import EventBus, PublishStepDone, RunFinished, RunStarted
+from ..redact import redact
+from ..states import State
+from .catalog import build_row
+from .mirror import Mirror
+from .mysql_catalog import MySQLCatalog
+from .targets import BaseTarget, LocalTarget, PublishError, RemoteConflict, RemotePaths, build_paths
+
+log = logging.getLogger("amirtui.publish")
+
+STEPS: tuple[str, ...] = ("render", "upload_web", "upload_thumb", "catalog", "mirror")
+ELIGIBLE: tuple[State, ...] = (State.APPROVED, State.PUBLISH_FAILED, State.PUBLISHING)
+
+
+# ---------------------------------------------------------------- wiring helpers
+
+
+def ensure_publish_log(logs_dir: Path) -> None:
+    """Attach ``<logs_dir>/db_uploader.log`` to the ``amirtui.publish`` logger unless a handler already writes it."""
+    path = (logs_dir / "db_uploader.log").resolve()
+    for h in log.handlers:
+        if getattr(h, "baseFilename", None) == str(path):
+            return
+    from ..logs import RedactingFormatter  # the same redacting format as every other log file
+
+    for h in list(log.handlers):  # a handler this helper made for another home (tests, a second project)
+        if getattr(h, "_amirtui_publisher", False):
+            log.removeHandler(h)
+            h.close()
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(message)s"))
+    handler._amirtui = True  # type: ignore[attr-defined]  # lets logs.setup_logging replace it
+    handler._amirtui_publisher = True  # type: ignore[attr-defined]
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def make_target(settings: Any, secrets: Any = None) -> BaseTarget:
+    """The configured target (``publish.target``) with its password from :mod:`amirtui.secrets`."""
+    p = settings.publish
+    if p.target == "local":
+        return LocalTarget(settings.site_dir)
+    if p.target in ("ftp", "ftps"):
+        from .ftp_target import FTPTarget
+
+        return FTPTarget(p.host, p.port, p.user, getattr(secrets, "ftp_password", None), tls=p.target == "ftps",
+                         timeout=p.timeout)
+    from .sftp_target import SFTPTarget
+
+    return SFTPTarget(
+        p.host, p.port, p.user, password=getattr(secrets, "sftp_password", None),
+        key_path=getattr(secrets, "sftp_key_path", None), key_passphrase=getattr(secrets, "sftp_key_passphrase", None),
+        known_hosts=settings.resolve(p.known_hosts) if p.known_hosts else None, timeout=p.timeout,
+    )
+
+
+def public_url(settings: Any, target: BaseTarget, full_path: str, rel_path: str) -> str:
+    """Public URL of a published file: ``public_url_base`` + path under remote_base; else file:// (local target)
+    or the remote path itself."""
+    base = settings.publish.public_url_base
+    if base:
+        return base.rstrip("/") + "/" + urllib.parse.quote(rel_path)
+    if isinstance(target, LocalTarget):
+        return target.file_url(full_path)
+    return full_path
+
+
+def default_render(photo: Photo, settings: Any) -> Any:
+    """Render the web image + thumbnail of a photo with :func:`amirtui.core.imaging.render_publish_images`."""
+    from ..imaging import PublishMeta, render_publish_images
+
+    source = next((Path(p) for p in (photo.staged_path, photo.original_path) if p and Path(p).is_file()), None)
+    if source is None:
+        raise PublishError(
+            f"neither the staged copy ({photo.staged_path}) nor the original ({photo.original_path}) exists",
+            fix="reconnect the drive holding the originals, or run amirtui recover to re-stage the row",
+        )
+    s = photo.set
+    meta = PublishMeta(file_name=photo.file_name, title=", ".join(x for x in (s.subject, s.location) if x),
+                       caption=photo.caption or "", alt_text=photo.alt_text or "", keywords=list(photo.keywords or []))
+    return render_publish_images(source, meta, settings.publish)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class PublishSummary:
+    """What a publish run did: ids published, failed (with step and error) and skipped."""
+
+    run_id: int | None = None
+    published: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str, str]] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    validation: Any = None
+
+    def text(self) -> str:
+        """One line for the final dialog and the log."""
+        return f"published {len(self.published)}, failed {len(self.failed)}, skipped {len(self.skipped)}"
+
+
+@dataclass
+class Lane:
+    """One worker's reusable connections: a target and (when MySQL is on) a catalog connection."""
+
+    target: BaseTarget
+    catalog: MySQLCatalog | None
+
+
+@dataclass
+class _Row:
+    photo: Photo
+    paths: RemotePaths
+    web_url: str
+    thumb_url: str
+    work_dir: Path
+    lane: Lane
+    step_id: int = 0
+
+    def catalog_row(self, settings: Any) -> dict[str, Any]:
+        s = self.photo.set
+        return build_row(self.photo, folder=s.folder, location=s.location, web_url=self.web_url,
+                         thumb_url=self.thumb_url)
+
+
+# ---------------------------------------------------------------- the publisher
+
+
+class Publisher:
+    """Publishes eligible rows (approved, publish_failed, or stuck in publishing after a crash).
+
+    Everything outside is injectable for tests and the CLI: ``render(photo, settings)``, ``target_factory()``,
+    ``catalog_factory()`` (None = MySQL off: the mirror is the catalog) and the ``mirror``.
+    """
+
+    def __init__(
+        self,
+        settings: Any,
+        *,
+        secrets: Any = None,
+        bus: EventBus | None = None,
+        render: Callable[[Photo, Any], Any] | None = None,
+        target_factory: Callable[[], BaseTarget] | None = None,
+        catalog_factory: Callable[[], MySQLCatalog] | None | bool = True,
+        mirror: Mirror | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self.settings = settings
+        self.bus = bus or EventBus()
+        self.render = render or default_render
+        self.target_factory = target_factory or (lambda: make_target(settings, secrets))
+        if catalog_factory is True:  # default: from settings
+            pw = getattr(secrets, "mysql_password", None)
+            catalog_factory = (lambda: MySQLCatalog.from_settings(settings, pw)) if settings.publish.mysql.enabled else None
+        self.catalog_factory = catalog_factory or None
+        self.mirror = mirror or Mirror(settings.mirror_db_path, settings.publish.mysql.table)
+        self.cancel = cancel or threading.Event()
+        self.run_id: int | None = None
+        self._lock = threading.Lock()
+        ensure_publish_log(settings.logs_dir)
+
+    # ---- selection
+    @staticmethod
+    def eligible_ids() -> list[int]:
+        """Rows a publish run picks: approved, publish_failed, and publishing (interrupted), oldest first."""
+        q = Photo.select(Photo.id).where(Photo.state.in_([s.value for s in ELIGIBLE])).order_by(Photo.id)
+        return [p.id for p in q]
+
+    @staticmethod
+    def completed_steps(photo_id: int) -> set[str]:
+        """Steps done since the row's latest transition into approved (earlier work is for an older version)."""
+        approved = (StateChange.select(StateChange.at)
+                    .where((StateChange.photo == photo_id) & (StateChange.to_state == State.APPROVED.value))
+                    .order_by(StateChange.at.desc()).first())
+        if approved is None:
+            return repo.done_steps(photo_id)
+        q = PublishStep.select(PublishStep.step).where(
+            (PublishStep.photo == photo_id) & (PublishStep.status == "done") & (PublishStep.started_at >= approved.at))
+        return {s.step for s in q}
+
+    @staticmethod
+    def owns_remote(photo: Photo, step: str, current_step_id: int) -> bool:
+        """Whether an existing remote file at this row's path is this row's own: it has a catalog row, or an earlier
+        ``step`` of this row finished or was interrupted mid-way (crash) — a *failed* earlier step never got to rename."""
+        if photo.catalog_id is not None:
+            return True
+        q = PublishStep.select().where(
+            (PublishStep.photo == photo.id) & (PublishStep.step == step) & (PublishStep.id != current_step_id)
+            & ((PublishStep.status == "done") | (PublishStep.finished_at.is_null())))
+        return q.exists()
+
+    # ---- run
+    def run(self, photo_ids: list[int] | None = None, *, validate_after: bool = False, secrets: Any = None) -> PublishSummary:
+        """Publish ``photo_ids`` (default: every eligible row). Returns the summary; never raises for a row's failure."""
+        t0 = time.perf_counter()
+        ids = self.eligible_ids() if photo_ids is None else list(photo_ids)
+        run = repo.start_run("publish", detail=f"{len(ids)} rows")
+        self.run_id = run.id
+        summary = PublishSummary(run_id=run.id)
+        self.bus.emit(RunStarted(run_id=run.id, kind="publish"))
+        log.info("publish run %s: %d rows, target=%s, lanes=%d", run.id, len(ids), self.settings.publish.target,
+                 self.settings.publish.parallel_uploads)
+        lanes: Queue[Lane] = Queue()
+        made: list[Lane] = []
+        n = max(1, min(self.settings.publish.parallel_uploads, len(ids) or 1))
+        for _ in range(n):
+            lane = Lane(self.target_factory(), self.catalog_factory() if self.catalog_factory else None)
+            made.append(lane)
+            lanes.put(lane)
+
+        def work(pid: int) -> None:
+            if self.cancel.is_set():
+                return
+            lane = lanes.get()
+            try:
+                outcome = self.publish_row(pid, lane)
+            finally:
+                lanes.put(lane)
+            with self._lock:
+                if outcome == "published":
+                    summary.published.append(pid)
+                elif outcome == "skipped":
+                    summary.skipped.append(pid)
+                else:
+                    summary.failed.append((pid, *outcome))
+
+        try:
+            with ThreadPoolExecutor(max_workers=n, thread_name_prefix="publish") as pool:
+                list(pool.map(work, ids))
+        finally:
+            for lane in made:
+                lane.target.close()
+                if lane.catalog is not None:
+                    lane.catalog.close()
+        summary.seconds = time.perf_counter() - t0
+        outcome = "cancelled" if self.cancel.is_set() else ("ok" if not summary.failed else "failed")
+        repo.finish_run(run.id, outcome, summary.text())
+        log.info("publish run %s finished: %s in %.1f s", run.id, summary.text(), summary.seconds)
+        if summary.failed:
+            first = summary.failed[0]
+            log.error("first failing row: id=%d at step %s: %s", first[0], first[1], first[2])
+        self.bus.emit(RunFinished(run_id=run.id, kind="publish", outcome=outcome, summary=summary.text()))
+        if validate_after:
+            from .validation import validate
+
+            summary.validation = validate(self.settings, secrets, check_urls=self.settings.publish.verify_urls)
+        return summary
+
+    def publish_row(self, pid: int, lane: Lane) -> str | tuple[str, str]:
+        """Publish one row on ``lane``: ``"published"``, ``"skipped"`` or ``(step, error)`` when a step failed."""
+        photo = Photo.get_by_id(pid)
+        state = State(photo.state)
+        if state not in ELIGIBLE:
+            log.info("id=%d file=%s skipped (state %s)", pid, photo.file_name, state)
+            return "skipped"
+        step = "prepare"
+        try:
+            repo.transition(pid, State.PUBLISHING, expect=[state], run_id=self.run_id, bus=self.bus,
+                            reason="resumed" if state == State.PUBLISHING else "publish")
+            row = self._prepare(photo, lane)
+            done = self.completed_steps(pid)
+            for step in STEPS:
+                if step in done:
+                    continue
+                self._run_step(row, step)
+            repo.transition(
+                pid, State.PUBLISHED, run_id=self.run_id, bus=self.bus, reason="all steps done",
+                web_remote_path=row.paths.web, thumb_remote_path=row.paths.thumb, web_url=row.web_url,
+                thumb_url=row.thumb_url, published_at=utcnow(), last_error=None, error_stage=None,
+            )
+        except Exception as exc:
+            error = redact(f"{exc}" if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}")
+            log.error("id=%d file=%s FAILED at %s: %s", pid, photo.file_name, step, error)
+            try:
+                repo.transition(pid, State.PUBLISH_FAILED, run_id=self.run_id, bus=self.bus, reason=f"{step}: {error}",
+                                error_stage=step, last_error=error[:2000])
+            except Exception as inner:  # e.g. it never reached publishing: leave it where it is, say why
+                repo.record_failure(pid, step, error)
+                log.error("id=%d could not be marked publish_failed: %s", pid, inner)
+            return (step, error)
+        shutil.rmtree(row.work_dir, ignore_errors=True)  # rendered files are no longer needed
+        log.info("id=%d file=%s PUBLISHED web=%s", pid, photo.file_name, row.web_url)
+        return "published"
+
+    # ---- steps
+    def _prepare(self, photo: Photo, lane: Lane) -> _Row:
+        if not photo.file_name:
+            raise PublishError(f"photo {photo.id} has no final filename", fix="send it back to review and name it")
+        year = photo.year or (photo.datetime_original or "")[:4] or None
+        paths = build_paths(self.settings.publish.remote_base, year, photo.set.folder, photo.file_name)
+        return _Row(photo=photo, paths=paths,
+                    web_url=public_url(self.settings, lane.target, paths.web, paths.web_rel),
+                    thumb_url=public_url(self.settings, lane.target, paths.thumb, paths.thumb_rel),
+                    work_dir=self.settings.data_dir / "publish_tmp" / str(photo.id), lane=lane)
+
+    def _run_step(self, row: _Row, step: str) -> None:
+        rec = repo.step_started(row.photo.id, step, self.run_id)
+        row.step_id = rec.id
+        t0 = time.perf_counter()
+        try:
+            detail = getattr(self, f"_step_{step}")(row) or {}
+        except Exception as exc:
+            error = redact(f"{exc}" if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}")
+            repo.step_finished(rec.id, False, error=error)
+            self.bus.emit(PublishStepDone(photo_id=row.photo.id, file_name=row.photo.file_name or "", step=step,
+                                          ok=False, error=error, level=logging.ERROR))
+            raise
+        ms = (time.perf_counter() - t0) * 1000
+        detail["ms"] = round(ms, 1)
+        repo.step_finished(rec.id, True, detail=detail)
+        log.info("id=%d file=%s step=%s ok %.0f ms", row.photo.id, row.photo.file_name, step, ms)
+        self.bus.emit(PublishStepDone(photo_id=row.photo.id, file_name=row.photo.file_name or "", step=step, ok=True))
+
+    def _rendered(self, row: _Row, which: str) -> bytes:
+        path = row.work_dir / f"{which}.jpg"
+        if not path.is_file():  # the render of an earlier run was cleaned up: render again (same input, same bytes)
+            self._step_render(row)
+        return path.read_bytes()
+
+    def _step_render(self, row: _Row) -> dict:
+        pair = self.render(row.photo, self.settings)
+        row.work_dir.mkdir(parents=True, exist_ok=True)
+        for which, data in (("web", pair.web), ("thumb", pair.thumb)):
+            tmp = row.work_dir / f".{which}.tmp"
+            tmp.write_bytes(data)
+            tmp.replace(row.work_dir / f"{which}.jpg")
+        return {"web_bytes": len(pair.web), "thumb_bytes": len(pair.thumb)}
+
+    def _upload(self, row: _Row, which: str, step: str, remote: str) -> dict:
+        data = self._rendered(row, which)
+        owned = self.owns_remote(row.photo, step, row.step_id)
+        row.lane.target.put_atomic(remote, data, may_replace=owned)
+        return {"path": remote, "bytes": len(data)}
+
+    def _step_upload_web(self, row: _Row) -> dict:
+        return self._upload(row, "web", "upload_web", row.paths.web)
+
+    def _step_upload_thumb(self, row: _Row) -> dict:
+        return self._upload(row, "thumb", "upload_thumb", row.paths.thumb)
+
+    def _step_catalog(self, row: _Row) -> dict:
+        data = row.catalog_row(self.settings)
+        cat = row.lane.catalog
+        if cat is None:  # MySQL off: the mirror is the catalog
+            new_id = self.mirror.upsert(data, row_id=row.photo.catalog_id)
+        else:
+            existing = cat.fetch(data["File_Name"])
+            if (existing is not None and existing["id"] != row.photo.catalog_id
+                    and existing.get("Original_File_Name") != data["Original_File_Name"]):
+                raise RemoteConflict(
+                    f"the catalog already has a row {existing['id']} named {data['File_Name']} for another photo "
+                    f"({existing.get('Original_File_Name')})",
+                    fix="rename this photo in review (or remove the stale catalog row), then publish again",
+                )
+            new_id = cat.upsert(data)
+        repo.update_fields(row.photo.id, catalog_id=new_id)
+        row.photo.catalog_id = new_id
+        return {"id": new_id, "where": "mysql" if cat is not None else "mirror"}
+
+    def _step_mirror(self, row: _Row) -> dict:
+        catalog_id = Photo.get_by_id(row.photo.id).catalog_id
+        mirror_id = self.mirror.upsert(row.catalog_row(self.settings), row_id=catalog_id)
+        return {"id": mirror_id}

@@ -1,0 +1,237 @@
+"""Publish targets: where the web image and thumbnail go, and how remote paths are built safely.
+
+Every target uploads the same way (see :meth:`BaseTarget.put_atomic`): write to a temporary name in the destination
+directory, verify the size, then rename into place. An existing file at the destination is replaced only when the
+caller says this row owns it; otherwise it is an error (someone else's photo must never be overwritten).
+
+Remote paths are built only from sanitised tokens (:func:`sanitize_token`) and checked to stay inside
+``remote_base`` (:func:`build_paths`), so a hostile folder or filename can never escape it.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from ..errors import AmirError
+
+
+class PublishError(AmirError):
+    """A publish step failed for one row (the row becomes publish_failed; others go on)."""
+
+    title = "Publish failed"
+
+
+class UnsafePath(PublishError):
+    """A remote path would contain an unusable token or leave ``remote_base``."""
+
+    title = "Unsafe remote path"
+
+
+class RemoteConflict(PublishError):
+    """A file already exists at the destination and does not belong to this row."""
+
+    title = "Remote file already present"
+
+
+class UploadVerifyFailed(PublishError):
+    """The uploaded temporary file does not have the expected size."""
+
+    title = "Upload incomplete"
+
+
+_BAD_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+TMP_SUFFIX = ".amirtui-part"
+
+
+def sanitize_token(value: str, *, what: str = "path token") -> str:
+    """One remote path component from ``value``: only ``[A-Za-z0-9._-]``, no leading dot, not empty.
+
+    Anything else (slashes, ``..``, spaces, control characters, non-ASCII) becomes ``_``; a token that is empty
+    after cleaning raises :class:`UnsafePath` naming ``what``.
+    """
+    token = _BAD_CHARS.sub("_", str(value or ""))
+    token = re.sub(r"\.{2,}", ".", token)  # no '..' anywhere, even where it would be harmless
+    token = token.lstrip("._").rstrip("_")  # no hidden files, no '.' / '..'
+    if not token or set(token) <= {"_", "."}:
+        raise UnsafePath(
+            f"the {what} {value!r} has nothing usable for a remote path",
+            fix="give it a name with letters or digits (fix the row's Folder / filename / year)",
+        )
+    return token[:200]
+
+
+@dataclass(frozen=True)
+class RemotePaths:
+    """Where one row's pair goes: absolute-in-target POSIX paths plus their paths relative to ``remote_base``."""
+
+    web: str
+    thumb: str
+    web_rel: str
+    thumb_rel: str
+
+
+def _norm_base(remote_base: str) -> str:
+    raw = str(remote_base).strip()
+    rel = posixpath.normpath(raw.lstrip("/")) if raw.strip("/") else ""
+    if rel == ".":
+        rel = ""
+    if ".." in rel.split("/"):
+        raise UnsafePath(f"remote_base {remote_base!r} contains '..'", fix="set publish.remote_base to a plain path")
+    # keep relative bases relative (FTP/SFTP users often log in to their home directory)
+    return ("/" + rel if rel else "/") if raw.startswith("/") else rel
+
+
+def build_paths(remote_base: str, year: str | int | None, folder: str, file_name: str) -> RemotePaths:
+    """``<remote_base>/<year>/<folder>/<File_Name>`` and ``<remote_base>/<year>/thumbs/<folder>/<File_Name>``.
+
+    Every component is sanitised; the result is verified to lie under ``remote_base``.
+    """
+    base = _norm_base(remote_base)
+    y = sanitize_token(str(year) if year else "undated", what="year")
+    f = sanitize_token(folder, what="folder")
+    name = sanitize_token(file_name, what="file name")
+    web_rel = posixpath.join(y, f, name)
+    thumb_rel = posixpath.join(y, "thumbs", f, name)
+    out = []
+    for rel in (web_rel, thumb_rel):
+        full = posixpath.normpath(posixpath.join(base, rel)) if base else posixpath.normpath(rel)
+        prefix = base.rstrip("/") + "/" if base else ""
+        if base and not full.startswith(prefix) or full.startswith("../") or full == "..":
+            raise UnsafePath(f"remote path {full!r} leaves remote_base {base!r}", fix="fix the row's Folder / filename")
+        out.append(full)
+    return RemotePaths(web=out[0], thumb=out[1], web_rel=web_rel, thumb_rel=thumb_rel)
+
+
+def temp_name(remote_path: str) -> str:
+    """The temporary upload name in the same directory (deterministic, so a retry overwrites its own leftover)."""
+    d, name = posixpath.split(remote_path)
+    return posixpath.join(d, f".{name}{TMP_SUFFIX}")
+
+
+@runtime_checkable
+class Target(Protocol):
+    """What the publisher needs from a destination. One instance = one connection, used by one thread at a time."""
+
+    name: str
+
+    def connect(self) -> None:
+        """Open the connection (reused for many rows)."""
+
+    def close(self) -> None:
+        """Close the connection; safe to call twice."""
+
+    def size(self, path: str) -> int | None:
+        """Size of the remote file at ``path``, or None when it does not exist."""
+
+    def put_atomic(self, path: str, data: bytes, *, may_replace: bool) -> None:
+        """Upload ``data`` to ``path`` through a temp name + size check + rename (see :class:`BaseTarget`)."""
+
+
+class BaseTarget:
+    """The upload recipe shared by every target; subclasses implement the small primitives."""
+
+    name = "base"
+
+    # ---- primitives (override)
+    def connect(self) -> None:  # pragma: no cover - trivial
+        """Open the connection."""
+
+    def close(self) -> None:  # pragma: no cover - trivial
+        """Close the connection."""
+
+    def size(self, path: str) -> int | None:
+        """Remote file size or None."""
+        raise NotImplementedError
+
+    def _makedirs(self, directory: str) -> None:
+        raise NotImplementedError
+
+    def _write(self, path: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _delete(self, path: str) -> None:
+        raise NotImplementedError
+
+    def _rename(self, src: str, dst: str, *, replace: bool) -> None:
+        raise NotImplementedError
+
+    # ---- the recipe
+    def put_atomic(self, path: str, data: bytes, *, may_replace: bool) -> None:
+        """Upload to a temp name, verify its size, rename into place.
+
+        An existing file at ``path`` is replaced only when ``may_replace`` (this row owns it); otherwise
+        :class:`RemoteConflict` is raised before anything is written.
+        """
+        existing = self.size(path)
+        if existing is not None and not may_replace:
+            raise RemoteConflict(
+                f"{self.name}: {path} already exists ({existing} bytes) and does not belong to this row",
+                fix="check who published it; delete or rename that file on the server if it is stale, then publish again",
+            )
+        self._makedirs(posixpath.dirname(path))
+        tmp = temp_name(path)
+        self._write(tmp, data)
+        got = self.size(tmp)
+        if got != len(data):
+            try:
+                self._delete(tmp)
+            except Exception:  # the link may be gone: the retry overwrites the same temp name anyway
+                pass
+            raise UploadVerifyFailed(
+                f"{self.name}: uploaded {tmp} has {got} bytes, expected {len(data)}",
+                fix="the transfer was cut short; publish again to retry this row",
+            )
+        self._rename(tmp, path, replace=existing is not None)
+
+
+class LocalTarget(BaseTarget):
+    """A folder tree on this machine (the embedded default target: the app works with no servers)."""
+
+    name = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _p(self, path: str) -> Path:
+        p = (self.root / path.lstrip("/")).resolve()
+        root = self.root.resolve()
+        if p != root and root not in p.parents:  # defence in depth: build_paths already checked
+            raise UnsafePath(f"{path!r} leaves the local site folder {root}")
+        return p
+
+    def connect(self) -> None:
+        """Create the root folder."""
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def size(self, path: str) -> int | None:
+        """File size or None."""
+        p = self._p(path)
+        return p.stat().st_size if p.is_file() else None
+
+    def _makedirs(self, directory: str) -> None:
+        self._p(directory).mkdir(parents=True, exist_ok=True)
+
+    def _write(self, path: str, data: bytes) -> None:
+        p = self._p(path)
+        with open(p, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def _delete(self, path: str) -> None:
+        self._p(path).unlink(missing_ok=True)
+
+    def _rename(self, src: str, dst: str, *, replace: bool) -> None:
+        os.replace(self._p(src), self._p(dst))  # atomic on POSIX
+
+    def file_url(self, path: str) -> str:
+        """A ``file://`` URL of a published file (used when no public_url_base is configured)."""
+        return self._p(path).as_uri()
