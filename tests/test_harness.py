@@ -239,3 +239,72 @@ def test_jpeg_without_exif_and_24mp(jpeg_factory):
     big = jpeg_factory(size=(6000, 4000), make="SONY", model="ILCE-7M4")
     with Image.open(big) as im:
         assert im.size == (6000, 4000) and im.getexif().get_ifd(0x8769)[0xA002] == 6000
+
+
+# ---- MariaDB and the TCP proxy ----------------------------------------------------------------------------
+def test_mysql_db_is_a_fresh_database_answering_pymysql(mysql_db):
+    assert mysql_db.database.startswith("amirtui_test_")
+    mysql_db.drop_all_tables()
+    with mysql_db.connect() as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, File_Name VARCHAR(190) NOT NULL UNIQUE,"
+                    " Caption TEXT) CHARACTER SET utf8mb4")
+        upsert = ("INSERT INTO t (File_Name, Caption) VALUES (%s, %s) "
+                  "ON DUPLICATE KEY UPDATE Caption = VALUES(Caption)")
+        counts = [cur.execute(upsert, ("A.JPG", c)) for c in ("Fjörð 🐦", "changed", "changed")]
+        conn.commit()
+        assert counts == [1, 2, 0]  # inserted, updated, unchanged: what the publisher relies on
+        cur.execute("SELECT Caption FROM t")
+        assert cur.fetchone() == ("changed",)
+    assert mysql_db.tables() == ["t"]
+    mysql_db.drop_all_tables()
+    assert mysql_db.tables() == []
+
+
+def test_mysql_url_errors_are_specific():
+    from tests.harness.mysql import MySQLUrlError, parse_url
+
+    target = parse_url("mysql://u%40x:p%3Aw@127.0.0.1:3307/")
+    assert (target.user, target.password, target.port) == ("u@x", "p:w", 3307)
+    for bad, words in (("postgres://u:p@h/", "scheme"), ("mysql://127.0.0.1/", "user"), ("mysql://u@h:99999/", "port")):
+        with pytest.raises(MySQLUrlError, match=words):
+            parse_url(bad)
+
+
+def test_tcp_proxy_cut_block_and_stall_fault_a_real_mysql_link(mysql_db, tcp_proxy):
+    import pymysql
+
+    proxy = tcp_proxy(mysql_db.host, mysql_db.port)
+    via = mysql_db.via(proxy.host, proxy.port)
+    conn = via.connect(read_timeout=0.5)
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+    assert proxy.live_connections == 1
+
+    assert proxy.cut() == 1  # the server "restarts" under a live connection
+    with pytest.raises(pymysql.err.OperationalError) as lost, conn.cursor() as cur:
+        cur.execute("SELECT 1")
+    assert lost.value.args[0] in (2006, 2013)
+
+    proxy.block()  # the server is unreachable: connecting is refused
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        via.connect()
+    assert refused.value.args[0] == 2003
+    proxy.unblock()
+    with via.connect() as again, again.cursor() as cur:
+        cur.execute("SELECT 2")
+        assert cur.fetchone() == (2,)
+
+    stalled = via.connect(read_timeout=0.3)
+    proxy.stall()  # a black-holed link: only the client's own timeout notices
+    with pytest.raises(pymysql.err.OperationalError), stalled.cursor() as cur:
+        cur.execute("SELECT 3")
+    proxy.resume()
+
+
+def test_tcp_proxy_to_a_dead_target_closes_the_client(unused_port, tcp_proxy):
+    import socket
+
+    proxy = tcp_proxy("127.0.0.1", unused_port)
+    with socket.create_connection((proxy.host, proxy.port), timeout=2) as sock:
+        assert sock.recv(1) == b""  # closed at once rather than left hanging

@@ -52,3 +52,59 @@ def jpeg_factory(tmp_path: Path):
     from tests.harness.images import JpegFactory
 
     return JpegFactory(tmp_path / "jpegs")
+
+
+@pytest.fixture(scope="session")
+def mysql_server():
+    """The MariaDB server and user from ``AMIRTUI_TEST_MYSQL_URL`` (no database); skips when it is unset."""
+    import os
+
+    from tests.harness.mysql import ENV_VAR, HOW_TO_SET, MySQLUrlError, parse_url
+
+    url = os.environ.get(ENV_VAR, "").strip()
+    if not url:
+        pytest.skip(f"MariaDB tests skipped: {HOW_TO_SET}")
+    try:
+        server = parse_url(url)
+        server.connect(database=False).close()
+    except MySQLUrlError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    except Exception as exc:  # noqa: BLE001 - any driver error: say where and what to do
+        pytest.fail(f"{ENV_VAR} is set but MariaDB at {server.host}:{server.port} refused user {server.user!r}: "
+                    f"{exc}. Is the server running (start-stop-daemon --start --oknodo --background --exec "
+                    f"/usr/sbin/mariadbd -- --user=mysql) and the user created? {HOW_TO_SET}", pytrace=False)
+    return server
+
+
+@pytest.fixture(scope="session")
+def mysql_db(mysql_server):
+    """A fresh ``amirtui_test_<random>`` database for the session (dropped at the end): a ``MySQLTarget``.
+
+    It is shared by the session: tests create their own tables or call ``mysql_db.drop_all_tables()``.
+    """
+    from tests.harness.mysql import create_test_database, drop_test_database
+
+    target = create_test_database(mysql_server)
+    try:
+        yield target
+    finally:
+        drop_test_database(target)
+
+
+@pytest.fixture
+def tcp_proxy():
+    """``tcp_proxy(host, port) -> TcpProxy``: started loopback forwarders, all stopped after the test."""
+    from tests.harness.tcp_proxy import TcpProxy
+
+    proxies: list[TcpProxy] = []
+
+    def make(host: str, port: int) -> TcpProxy:
+        proxy = TcpProxy(host, port).start()
+        proxies.append(proxy)
+        return proxy
+
+    try:
+        yield make
+    finally:
+        for proxy in proxies:
+            proxy.stop()
