@@ -1,0 +1,137 @@
+"""Preflight: every check a run depends on, each green / yellow / red with what was found and the fix.
+
+Used by the TUI's first screen and by ``amirtui preflight`` (exit 1 when any line is red). Nothing hides under a
+default: a missing model, missing weights, an unreachable server or a bad credential is a red line with the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+GREEN, YELLOW, RED = "green", "yellow", "red"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One preflight line."""
+
+    name: str
+    level: str  # green | yellow | red
+    found: str
+    fix: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.level != RED
+
+
+def _writable(name: str, path: Path) -> Check:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".preflight-", delete=True):
+            pass
+        return Check(name, GREEN, f"{path} is writable")
+    except OSError as exc:
+        return Check(name, RED, f"{path} is not writable: {exc.strerror or exc}",
+                     fix=f"create it and give this user write access (chown/chmod), or change paths.* in config.yaml")
+
+
+def _disk(path: Path) -> Check:
+    probe = path if path.exists() else path.parent
+    free = shutil.disk_usage(probe).free
+    gib = free / 2**30
+    if gib < 0.5:
+        return Check("free disk", RED, f"{gib:.2f} GiB free at {probe}", fix="free space: staging copies every original")
+    if gib < 5:
+        return Check("free disk", YELLOW, f"{gib:.1f} GiB free at {probe}",
+                     fix="a large import needs about twice the originals' size")
+    return Check("free disk", GREEN, f"{gib:.0f} GiB free at {probe}")
+
+
+def _lock(data_dir: Path) -> Check:
+    from .lock import read_lock
+
+    info = read_lock(data_dir / "amirtui.lock")
+    if info is None:
+        return Check("database lock", GREEN, "no other amirtui uses this data directory")
+    if info.pid == os.getpid():
+        return Check("database lock", GREEN, "held by this session")
+    if info.alive:
+        return Check("database lock", RED, f"amirtui pid {info.pid} on {info.host} is using this data directory",
+                     fix="attach to that session (tmux attach) or stop it; two instances must not share a DB")
+    return Check("database lock", YELLOW, f"stale lock from dead pid {info.pid}",
+                 fix="run `amirtui recover --clear-lock` (start-up offers the crash screen)")
+
+
+def _guarded(name: str, fn: Callable[[], Iterable[Check]]) -> list[Check]:
+    """Run a group of checks; a crash in the checker is itself a red line, never a silent pass."""
+    try:
+        return list(fn())
+    except ImportError as exc:
+        return [Check(name, RED, f"component not available: {exc}", fix="reinstall amirtui (scripts/start.sh)")]
+    except Exception as exc:  # noqa: BLE001 - shown to the operator
+        return [Check(name, RED, f"check failed: {type(exc).__name__}: {exc}", fix="see logs/latest_run.log")]
+
+
+def _ollama_checks(settings) -> Iterable[Check]:
+    if not settings.ollama.enabled:
+        return [Check("ollama", YELLOW, "captioning disabled (ollama.enabled: false)",
+                      fix="rows arrive in review as needs_work for manual text")]
+    from .captioning.client import preflight_checks
+
+    return preflight_checks(settings)
+
+
+def _quality_checks(settings) -> Iterable[Check]:
+    if not settings.quality.enabled:
+        return [Check("quality metrics", YELLOW, "quality scoring disabled (quality.enabled: false)")]
+    from .quality.metrics import metric_status
+
+    out = []
+    for st in metric_status(settings):
+        level = GREEN if st.status == "ready" else YELLOW  # a missing metric is skipped; QR renormalises
+        out.append(Check(f"metric {st.name}", level, st.detail or st.status, fix=getattr(st, "fix", "") or ""))
+    if out and all(c.level != GREEN for c in out):
+        out.append(Check("quality metrics", RED, "no configured metric can run",
+                         fix="add piqe (no weights needed) to quality.metrics or run `amirtui models fetch`"))
+    return out
+
+
+def _publish_checks(settings, secrets) -> Iterable[Check]:
+    from .publish.health import publish_checks
+
+    return publish_checks(settings, secrets)
+
+
+def run_checks(settings, secrets, *, include_remote: bool = True) -> list[Check]:
+    """All preflight checks in display order (``include_remote=False`` skips Ollama and publish servers)."""
+    checks = [
+        _writable("data dir", settings.data_dir),
+        _writable("logs dir", settings.logs_dir),
+        _writable("model image dir", settings.ollama_tmp_dir),
+        _disk(settings.data_dir),
+        _lock(settings.data_dir),
+    ]
+    checks += _guarded("quality metrics", lambda: _quality_checks(settings))
+    if include_remote:
+        checks += _guarded("ollama", lambda: _ollama_checks(settings))
+        checks += _guarded("publish target", lambda: _publish_checks(settings, secrets))
+    return checks
+
+
+def format_checks(checks: list[Check]) -> str:
+    """Plain-text rendering for ``amirtui preflight``."""
+    mark = {GREEN: "ok  ", YELLOW: "warn", RED: "FAIL"}
+    lines = []
+    for c in checks:
+        lines.append(f"[{mark[c.level]}] {c.name}: {c.found}")
+        if c.fix and c.level != GREEN:
+            lines.append(f"       fix: {c.fix}")
+    reds = sum(c.level == RED for c in checks)
+    lines.append(f"{len(checks)} checks, {reds} red" + (" — fix the red lines before a run" if reds else " — ready"))
+    return "\n".join(lines)
