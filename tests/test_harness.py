@@ -308,3 +308,92 @@ def test_tcp_proxy_to_a_dead_target_closes_the_client(unused_port, tcp_proxy):
     proxy = tcp_proxy("127.0.0.1", unused_port)
     with socket.create_connection((proxy.host, proxy.port), timeout=2) as sock:
         assert sock.recv(1) == b""  # closed at once rather than left hanging
+
+
+# ---- FTP / FTPS -------------------------------------------------------------------------------------------
+def _ftp_upload_and_rename(ftp, payload: bytes) -> None:
+    import io
+
+    ftp.mkd("2024")
+    ftp.storbinary("STOR 2024/.part-A.JPG", io.BytesIO(payload))
+    ftp.voidcmd("TYPE I")  # SIZE needs binary mode
+    assert ftp.size("2024/.part-A.JPG") == len(payload)
+    ftp.rename("2024/.part-A.JPG", "2024/A.JPG")
+
+
+def test_ftp_server_answers_ftplib(ftp_server):
+    import ftplib
+
+    payload = bytes(range(256)) * 400
+    with ftplib.FTP() as ftp:
+        ftp.connect(ftp_server.host, ftp_server.port, timeout=5)
+        ftp.login(ftp_server.user, ftp_server.password)
+        _ftp_upload_and_rename(ftp, payload)
+        assert [name.rsplit("/", 1)[-1] for name in ftp.nlst("2024")] == ["A.JPG"]
+    assert (ftp_server.root / "2024" / "A.JPG").read_bytes() == payload
+    assert [p.name for p in ftp_server.received] == [".part-A.JPG"]
+    with ftplib.FTP() as ftp, pytest.raises(ftplib.error_perm, match="530"):
+        ftp.connect(ftp_server.host, ftp_server.port, timeout=5)
+        ftp.login(ftp_server.user, "wrong")
+
+
+def test_ftps_server_answers_ftplib_with_verified_tls(ftps_server, tls_files):
+    import ftplib
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(tls_files.cafile))
+    payload = b"\xff\xd8" + b"x" * 70_000
+    with ftplib.FTP_TLS(context=context) as ftp:
+        ftp.connect(ftps_server.host, ftps_server.port, timeout=5)
+        ftp.login(ftps_server.user, ftps_server.password)  # AUTH TLS first, certificate verified
+        ftp.prot_p()
+        _ftp_upload_and_rename(ftp, payload)
+    assert (ftps_server.root / "2024" / "A.JPG").read_bytes() == payload
+    with ftplib.FTP() as plain, pytest.raises(ftplib.error_perm, match="550|530|522"):
+        plain.connect(ftps_server.host, ftps_server.port, timeout=5)
+        plain.login(ftps_server.user, ftps_server.password)  # plain text login is refused
+    with ftplib.FTP_TLS(context=ssl.create_default_context()) as untrusted, pytest.raises(ssl.SSLError):
+        untrusted.connect(ftps_server.host, ftps_server.port, timeout=5)
+        untrusted.auth()  # a client that does not trust the cert stops at the handshake
+
+
+@pytest.mark.parametrize("secure", [False, True], ids=["ftp", "ftps"])
+def test_ftp_drop_after_bytes_truncates_only_the_matching_upload(secure, request, tls_files):
+    import ftplib
+    import io
+    import ssl
+
+    server = request.getfixturevalue("ftps_server" if secure else "ftp_server")
+    server.drop_after_bytes(10_000, match="*.JPG")
+    ftp = ftplib.FTP_TLS(context=ssl.create_default_context(cafile=str(tls_files.cafile))) if secure else ftplib.FTP()
+    with ftp:
+        ftp.connect(server.host, server.port, timeout=5)
+        ftp.login(server.user, server.password)
+        if secure:
+            ftp.prot_p()
+        ftp.storbinary("STOR notes.txt", io.BytesIO(b"n" * 50_000))  # does not match: untouched
+        with pytest.raises((ftplib.error_temp, ConnectionError, ssl.SSLError)) as failed:
+            ftp.storbinary("STOR B.JPG", io.BytesIO(b"b" * 2_000_000))
+        if not isinstance(failed.value, ftplib.error_temp):
+            # the client's send broke first; the server's 426 is still waiting on the control channel
+            with pytest.raises(ftplib.error_temp, match="^426"):
+                ftp.getresp()
+    assert (server.root / "notes.txt").stat().st_size == 50_000
+    assert (server.root / "B.JPG").stat().st_size == 10_000  # the server kept a truncated file, as real ones do
+    assert [p.name for p in server.received] == ["notes.txt"]
+
+
+def test_ftp_fail_rename_answers_the_code_once(ftp_server):
+    import ftplib
+    import io
+
+    ftp_server.fail_rename(550)
+    with ftplib.FTP() as ftp:
+        ftp.connect(ftp_server.host, ftp_server.port, timeout=5)
+        ftp.login(ftp_server.user, ftp_server.password)
+        ftp.storbinary("STOR tmp.JPG", io.BytesIO(b"data"))
+        with pytest.raises(ftplib.error_perm, match="^550"):
+            ftp.rename("tmp.JPG", "final.JPG")
+        assert sorted(ftp.nlst()) == ["tmp.JPG"]
+        ftp.rename("tmp.JPG", "final.JPG")  # the fault was one-shot
+        assert sorted(ftp.nlst()) == ["final.JPG"]

@@ -108,3 +108,35 @@ def tcp_proxy():
     finally:
         for proxy in proxies:
             proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory):
+    """A self-signed cert + key for 127.0.0.1 (made once per session); ``.cafile`` for verifying clients."""
+    from tests.harness.ftp_server import make_self_signed_cert
+
+    return make_self_signed_cert(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def ftp_server(tmp_path: Path):
+    """A started plain-FTP server: ``.host .port .user .password .root`` (the user's home) and fault hooks."""
+    from tests.harness.ftp_server import FtpTestServer
+
+    server = FtpTestServer(tmp_path / "ftp-root").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def ftps_server(tmp_path: Path, tls_files):
+    """Like ``ftp_server`` but explicit FTPS (AUTH TLS; TLS required on control and data channels)."""
+    from tests.harness.ftp_server import FtpTestServer
+
+    server = FtpTestServer(tmp_path / "ftps-root", tls=tls_files).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,206 @@
+"""A real pyftpdlib FTP / FTPS (explicit TLS) server on loopback, in a thread, with fault hooks.
+
+``drop_after_bytes(n, match=...)`` makes the server close the data connection after ``n`` bytes of the next
+matching STOR (the file is left truncated, the client sees the transfer fail); ``fail_rename(code=550)``
+answers the next RNTO with that error. Stopping never hangs: the serving thread polls a stop flag and closes
+every connection itself (pyftpdlib's loop is not thread-safe, so nothing else touches it).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import DTPHandler, FTPHandler
+from pyftpdlib.servers import FTPServer
+
+logging.getLogger("pyftpdlib").setLevel(logging.WARNING)  # its per-command INFO lines drown test output
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """A self-signed certificate for 127.0.0.1 / localhost: ``cafile`` is what a verifying client trusts."""
+
+    certfile: Path
+    keyfile: Path
+
+    @property
+    def cafile(self) -> Path:
+        return self.certfile
+
+
+def make_self_signed_cert(directory: Path, common_name: str = "127.0.0.1") -> TlsFiles:
+    """Write a fresh EC P-256 key and a self-signed cert (SAN 127.0.0.1 + localhost) valid for a day."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    directory.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())  # EC: key generation in ~1 ms, RSA takes ~100
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                        x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    files = TlsFiles(directory / "cert.pem", directory / "key.pem")
+    files.certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files.keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()))
+    files.keyfile.chmod(0o600)
+    return files
+
+
+class _DropMixin:
+    """Data-channel side of ``drop_after_bytes``: stores at most n bytes, then closes the connection."""
+
+    _drop_at: int | None = None
+    _drop_checked = False
+
+    def handle_read(self) -> None:
+        harness: FtpTestServer = self.cmd_channel.harness  # type: ignore[attr-defined]
+        if not self._drop_checked and self.receive and self.file_obj is not None:  # type: ignore[attr-defined]
+            self._drop_checked = True
+            self._drop_at = harness._take_drop(Path(self.file_obj.name).name)  # type: ignore[attr-defined]
+        if self._drop_at is None:
+            return super().handle_read()  # type: ignore[misc]
+        try:
+            chunk = self.recv(self.ac_in_buffer_size)  # type: ignore[attr-defined]
+        except OSError:
+            return self.handle_error()  # type: ignore[attr-defined]
+        room = self._drop_at - self.tot_bytes_received  # type: ignore[attr-defined]
+        if chunk and room > 0:
+            self.file_obj.write(chunk[:room])  # type: ignore[attr-defined]
+        self.tot_bytes_received += min(len(chunk), max(room, 0))  # type: ignore[attr-defined]
+        if len(chunk) >= room:
+            self.transfer_finished = False
+            self._resp = ("426 Connection closed; transfer aborted.", logging.getLogger("pyftpdlib").info)
+            self.close()  # type: ignore[attr-defined]
+
+    handle_read_event = handle_read
+
+
+class _FaultyDTP(_DropMixin, DTPHandler):
+    pass
+
+
+class _FaultyHandlerMixin:
+    """Control-channel side: ``fail_rename`` and a record of completed uploads."""
+
+    harness: "FtpTestServer"
+
+    def ftp_RNTO(self, path: str):  # noqa: N802 - pyftpdlib naming
+        failure = self.harness._take_rename_failure()
+        if failure is not None:
+            self._rnfr = None
+            self.respond(f"{failure} Rename failed (injected by the test harness).")  # type: ignore[attr-defined]
+            return None
+        return super().ftp_RNTO(path)  # type: ignore[misc]
+
+    def on_file_received(self, file: str) -> None:
+        with self.harness._lock:
+            self.harness.received.append(Path(file))
+
+
+class FtpTestServer:
+    """pyftpdlib on 127.0.0.1:<port> with one user whose home is ``root``; ``tls=True`` for explicit FTPS."""
+
+    def __init__(self, root: Path, *, user: str = "photographer", password: str = "s3cret-ftp",
+                 tls: TlsFiles | None = None) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.user, self.password, self.tls = user, password, tls
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.received: list[Path] = []
+        self._drops: list[tuple[int, str | None]] = []
+        self._rename_failures: list[int] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._server: FTPServer | None = None
+
+    # ---- fault hooks (thread-safe; each applies once) ------------------------------------------------------
+    def drop_after_bytes(self, n: int, match: str | None = None) -> None:
+        """Close the data connection after ``n`` bytes of the next STOR whose file name matches ``match``
+        (a glob like ``"*.JPG"`` or a substring; None = any file)."""
+        with self._lock:
+            self._drops.append((n, match))
+
+    def fail_rename(self, code: int = 550) -> None:
+        """Answer the next RNTO with ``code`` (the file stays under its old name)."""
+        with self._lock:
+            self._rename_failures.append(code)
+
+    def _take_drop(self, filename: str) -> int | None:
+        with self._lock:
+            for i, (n, match) in enumerate(self._drops):
+                if match is None or fnmatch.fnmatch(filename, match) or match in filename:
+                    del self._drops[i]
+                    return n
+        return None
+
+    def _take_rename_failure(self) -> int | None:
+        with self._lock:
+            return self._rename_failures.pop(0) if self._rename_failures else None
+
+    # ---- lifecycle ---------------------------------------------------------------------------------------
+    def start(self) -> "FtpTestServer":
+        """Bind a free loopback port and serve in a daemon thread; returns self."""
+        authorizer = DummyAuthorizer()
+        authorizer.add_user(self.user, self.password, str(self.root), perm="elradfmwMT")
+        if self.tls is None:
+            handler = type("Handler", (_FaultyHandlerMixin, FTPHandler), {"dtp_handler": _FaultyDTP})
+        else:
+            from pyftpdlib.handlers import TLS_DTPHandler, TLS_FTPHandler
+
+            # MRO: TLS_DTPHandler, SSLConnectionMixin, _FaultyDTP, _DropMixin, DTPHandler — the TLS layer
+            # still does the handshake and decryption, the drop logic sees plain bytes below it
+            dtp = type("TlsDTP", (TLS_DTPHandler, _FaultyDTP), {})
+            handler = type("Handler", (_FaultyHandlerMixin, TLS_FTPHandler), {
+                "dtp_handler": dtp, "certfile": str(self.tls.certfile), "keyfile": str(self.tls.keyfile),
+                "tls_control_required": True, "tls_data_required": True})
+        handler.authorizer = authorizer
+        handler.harness = self
+        handler.banner = "amirtui test FTP ready."
+        handler.auth_failed_timeout = 0.05  # pyftpdlib waits 3 s before a 530; tests of bad logins need not
+        handler.timeout = 30  # an abandoned client is dropped instead of holding a thread-less slot forever
+        self._server = FTPServer((self.host, 0), handler)
+        self.port = self._server.address[1]
+        self._thread = threading.Thread(target=self._serve, name="ftp-test-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        server = self._server
+        assert server is not None
+        try:
+            while not self._stop.is_set():
+                server.serve_forever(timeout=0.02, blocking=False, handle_exit=False)
+        finally:
+            server.close_all()
+
+    def stop(self) -> None:
+        """Stop serving and close every connection; returns within a fraction of a second."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=3)
+
+    def __enter__(self) -> "FtpTestServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+__all__ = ["FtpTestServer", "TlsFiles", "make_self_signed_cert"]
