@@ -1,0 +1,87 @@
+"""Generate (row retry) for the review screen: regenerate one row's AI text, nudged to differ from its set.
+
+AI text and final text are separate fields: the operator's manual edits are kept unless ``replace_manual``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..db import repo
+from ..db.models import Photo, utcnow
+from ..events import EventBus
+from ..states import State
+from .client import OllamaPool
+from .context import gate_context, prompt_context, published_text
+from .flow import caption_with_fallback
+from .gate import GateResult, check
+from .prompts import PROMPT_VERSION, build_messages
+
+#: States a reviewer may regenerate from (the review queue and scored rows that missed the stage).
+GENERATABLE = frozenset({State.PREFILLED, State.NEEDS_WORK, State.QUARANTINED, State.APPROVED, State.SCORED})
+
+
+@dataclass
+class GenerateResult:
+    """What Generate did: ``ok`` with the new state and gate verdict, or ``error`` saying why not."""
+
+    photo_id: int
+    ok: bool
+    state: str
+    gate: GateResult | None = None
+    model: str | None = None
+    kept_manual: bool = False
+    error: str = ""
+
+
+def generate_row(photo_id: int, settings, bus: EventBus | None, *, replace_manual: bool = False,
+                 pool: OllamaPool | None = None) -> GenerateResult:
+    """Regenerate one row's caption / alt text / keywords (a different seed and a nudge away from its siblings).
+
+    Blocking (call it from a worker thread). ``pool`` lets a caller reuse a started pool; else one is made.
+    """
+    cfg = settings.ollama
+    photo = Photo.get_by_id(photo_id)
+    if State(photo.state) not in GENERATABLE:
+        return GenerateResult(photo_id, False, photo.state, error=f"a '{photo.state}' row cannot be regenerated")
+    if not cfg.enabled:
+        return GenerateResult(photo_id, False, photo.state, error="captioning is disabled (ollama.enabled: false)")
+    image = Path(photo.model_image_path or "")
+    if not photo.model_image_path or not image.is_file():
+        return GenerateResult(photo_id, False, photo.state,
+                              error=f"the model image {image} is missing; run the pipeline to make it again")
+    published = published_text()
+    messages = build_messages(prompt_context(photo, cfg.language, nudge=True), image.read_bytes())
+
+    def judge(reply) -> GateResult:
+        return check(reply.caption, reply.alt_text, reply.keywords,
+                     context=gate_context(photo, cfg.language, published))
+
+    own = pool is None
+    pool = pool or OllamaPool(cfg, bus, source="generate").start()
+    try:
+        # a fresh seed: same image + same seed + low temperature would give the same text back
+        result = caption_with_fallback(pool, photo_id, messages, judge=judge, bus=bus, seed=random.randrange(1, 2**31),
+                                       source="generate")
+    finally:
+        if own:
+            pool.close()
+    if result.reply is None:
+        why = result.no_host or result.last_error or "no answer"
+        return GenerateResult(photo_id, False, photo.state, error=f"no new text: {why}")
+
+    reply = result.reply
+    photo = Photo.get_by_id(photo_id)
+    ai = dict(ai_caption=reply.caption, ai_alt_text=reply.alt_text, ai_keywords=list(reply.keywords),
+              ai_model=result.model, ai_prompt_version=PROMPT_VERSION, ai_at=utcnow())
+    if photo.text_source == "manual" and not replace_manual:
+        repo.update_fields(photo_id, **ai)
+        return GenerateResult(photo_id, True, photo.state, gate=None, model=result.model, kept_manual=True)
+    verdict = check(reply.caption, reply.alt_text, reply.keywords, context=gate_context(photo, cfg.language, published))
+    to = State.PREFILLED if verdict.passed else State.NEEDS_WORK
+    repo.transition(photo_id, to, reason=f"generate: {verdict.summary()}"[:500], actor="operator", bus=bus,
+                    caption=reply.caption, alt_text=reply.alt_text, keywords=list(reply.keywords), text_source="ai",
+                    gate_status=verdict.status, gate_reasons=verdict.as_json(), attempts=0, **ai)
+    return GenerateResult(photo_id, True, to.value, gate=verdict, model=result.model)

@@ -1,0 +1,199 @@
+"""CaptionStage: scored → prefilled | needs_work | quarantined, one Ollama request per photo.
+
+The runner calls :meth:`CaptionStage.process` from ``concurrency`` threads (= the sum of the hosts' parallel
+limits); HTTP runs on the pool's single event loop. Gate check + write happen under one lock so two rows of the
+same set captioned at the same moment still see each other's text (duplicate protection).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from ..db import repo
+from ..db.models import Photo, utcnow
+from ..stage import Stage, StageContext
+from ..states import State
+from .client import OllamaPool
+from .context import gate_context, prompt_context, published_text
+from .flow import FlowResult, caption_with_fallback
+from .gate import GateResult, check
+from .prompts import PROMPT_VERSION, build_messages
+from .qc_report import QcReport
+from .status import installed
+
+NO_AI_TEXT = "no_ai_text"
+
+
+class DbAttempts:
+    """``Photo.attempts`` as the failure count of captioning (persists across runs and crashes)."""
+
+    def __init__(self, photo_id: int, max_attempts: int) -> None:
+        self.photo_id = photo_id
+        self.max_attempts = max_attempts
+
+    def _count(self) -> int:
+        return Photo.select(Photo.attempts).where(Photo.id == self.photo_id).scalar() or 0
+
+    def exhausted(self) -> bool:
+        return self._count() >= self.max_attempts
+
+    def begin(self) -> bool:
+        if self.exhausted():
+            return False
+        repo.update_fields(self.photo_id, attempts=Photo.attempts + 1, error_stage="caption")
+        return True
+
+    def succeeded(self) -> None:
+        repo.update_fields(self.photo_id, attempts=Photo.attempts - 1)
+
+    def cancelled(self) -> None:
+        self.succeeded()
+
+    def failed(self, reason: str) -> None:
+        repo.update_fields(self.photo_id, last_error=reason[:2000], error_stage="caption")
+
+
+class CaptionStage(Stage):
+    """Caption, alt text and keywords from Ollama, judged by the one gate."""
+
+    name = "caption"
+    input_state = State.SCORED
+    concurrency = 2
+
+    def __init__(self, settings=None) -> None:
+        if settings is not None:
+            self.concurrency = max(1, sum(h.parallel for h in settings.ollama.hosts))
+        self.pool: OllamaPool | None = None
+        self.skip_reason: str | None = None
+        self.runtime: str | None = None
+        self.report: QcReport | None = None
+        self._published: tuple[set[str], set[str]] = (set(), set())
+        self._write_lock = threading.Lock()
+
+    # ---------------------------------------------------------------- run lifecycle
+
+    def setup(self, ctx: StageContext) -> None:
+        """Start the client pool, check the hosts, warm the primary model up and print the runtime line."""
+        cfg = ctx.settings.ollama
+        self.concurrency = max(1, sum(h.parallel for h in cfg.hosts))
+        self.report = QcReport(run_id=ctx.run_id, models=[m for m in (cfg.primary_model, cfg.fallback_model) if m])
+        self._published = published_text()
+        if not cfg.enabled:
+            self.skip_reason = "captioning is disabled (ollama.enabled: false)"
+            ctx.bus.warning(f"{self.skip_reason}: rows go to review as needs_work for manual text", source=self.name)
+            return
+        self.pool = OllamaPool(cfg, ctx.bus, source=self.name).start()
+        listing = self.pool.call(self.pool.probe())
+        alive = {url: names for url, names in listing.items() if isinstance(names, list)}
+        if not alive:
+            why = "; ".join(f"{url}: {err}" for url, err in listing.items())
+            self.skip_reason = f"no Ollama host reachable ({why})"
+            ctx.bus.error(f"{self.skip_reason} — start Ollama (ollama serve) or fix ollama.hosts in config.yaml; "
+                          "rows go to review as needs_work for manual text", source=self.name)
+            return
+        for url, names in alive.items():
+            for model in filter(None, (cfg.primary_model, cfg.fallback_model)):
+                if not installed(model, names):
+                    ctx.bus.warning(f"model '{model}' is not installed on {url}: run `ollama pull {model}`",
+                                    source=self.name)
+        self.runtime = self.pool.call(self.pool.warm_up_and_runtime(cfg.primary_model))
+        ctx.bus.info(self.runtime, source=self.name)
+
+    def teardown(self, ctx: StageContext) -> None:
+        """Write the prefill QC report and stop the client pool."""
+        try:
+            if self.report is not None and self.report.rows:
+                self.report.write(ctx.settings.data_dir)
+        finally:
+            if self.pool is not None:
+                self.pool.close()
+                self.pool = None
+
+    # ---------------------------------------------------------------- one row
+
+    def process(self, photo_id: int, ctx: StageContext) -> None:
+        """Caption one scored photo and move it on (or leave it for the next run, or quarantine it)."""
+        cfg = ctx.settings.ollama
+        photo = Photo.get_by_id(photo_id)
+        if photo.state != State.SCORED.value:
+            return
+        if self.skip_reason:
+            self._finish_no_text(photo, f"no AI text: {self.skip_reason}", ctx)
+            return
+        if photo.attempts >= cfg.max_attempts:
+            self._quarantine(photo, ctx)
+            return
+        image = Path(photo.model_image_path or "")
+        if not photo.model_image_path or not image.is_file():
+            repo.transition(photo_id, State.QUEUED, reason=f"model image missing ({image}); it will be made again",
+                            run_id=ctx.run_id, bus=ctx.bus, expect=[State.SCORED], model_image_path=None)
+            return
+        messages = build_messages(prompt_context(photo, cfg.language), image.read_bytes())
+        assert self.pool is not None
+
+        def judge(reply) -> GateResult:
+            return check(reply.caption, reply.alt_text, reply.keywords,
+                         context=gate_context(photo, cfg.language, self._published))
+
+        result = caption_with_fallback(self.pool, photo_id, messages, judge=judge, bus=ctx.bus,
+                                       attempts=DbAttempts(photo_id, cfg.max_attempts), cancel=ctx.cancel,
+                                       source=self.name)
+        self._store(photo_id, result, ctx)
+
+    def _store(self, photo_id: int, result: FlowResult, ctx: StageContext) -> None:
+        cfg = ctx.settings.ollama
+        photo = Photo.get_by_id(photo_id)
+        if result.reply is not None:
+            with self._write_lock:
+                self._store_text(photo, result, ctx)
+        elif result.no_host:
+            self._finish_no_text(photo, f"no AI text: {result.no_host}", ctx)
+        elif result.cancelled:
+            return  # the operator stopped the run: the row stays scored for the next one
+        elif result.quarantined or photo.attempts >= cfg.max_attempts:
+            self._quarantine(photo, ctx)
+        else:
+            ctx.bus.warning(f"[CAPTION-FAIL] id={photo_id} no usable text ({result.last_error}); attempt "
+                            f"{photo.attempts} of {cfg.max_attempts}, left for the next run", source=self.name)
+            self._add_report(photo, State.SCORED.value, [], result)
+
+    def _store_text(self, photo: Photo, result: FlowResult, ctx: StageContext) -> None:
+        cfg = ctx.settings.ollama
+        reply = result.reply
+        assert reply is not None
+        manual = photo.text_source == "manual"
+        caption, alt, keywords = (photo.caption, photo.alt_text, photo.keywords) if manual else (
+            reply.caption, reply.alt_text, list(reply.keywords))
+        # judged again here, under the lock: siblings written since the flow's check must count as duplicates
+        verdict = check(caption, alt, keywords, context=gate_context(photo, cfg.language, self._published))
+        to = State.PREFILLED if verdict.passed else State.NEEDS_WORK
+        fields = dict(ai_caption=reply.caption, ai_alt_text=reply.alt_text, ai_keywords=list(reply.keywords),
+                      ai_model=result.model, ai_prompt_version=PROMPT_VERSION, ai_at=utcnow(),
+                      gate_status=verdict.status, gate_reasons=verdict.as_json(), attempts=0)
+        if not manual:
+            fields.update(caption=caption, alt_text=alt, keywords=keywords, text_source="ai")
+        reason = "gate passed" if verdict.passed else verdict.summary()
+        repo.transition(photo.id, to, reason=reason[:500], run_id=ctx.run_id, bus=ctx.bus, expect=[State.SCORED],
+                        **fields)
+        self._add_report(photo, to.value, verdict.reasons, result)
+
+    def _finish_no_text(self, photo: Photo, reason: str, ctx: StageContext) -> None:
+        reasons = [[NO_AI_TEXT, reason]]
+        repo.transition(photo.id, State.NEEDS_WORK, reason=reason, run_id=ctx.run_id, bus=ctx.bus,
+                        expect=[State.SCORED], gate_status="needs_work", gate_reasons=reasons)
+        self._add_report(photo, State.NEEDS_WORK.value, reasons, None)
+
+    def _quarantine(self, photo: Photo, ctx: StageContext) -> None:
+        photo = Photo.get_by_id(photo.id)
+        reason = f"captioning failed {photo.attempts} times (last: {photo.last_error or 'unknown'})"
+        ctx.bus.warning(f"[QUARANTINE] id={photo.id} {reason}", source=self.name)
+        repo.transition(photo.id, State.QUARANTINED, reason=reason[:500], run_id=ctx.run_id, bus=ctx.bus,
+                        expect=[State.SCORED], gate_status="needs_work", gate_reasons=[["quarantined", reason]])
+        self._add_report(photo, State.QUARANTINED.value, [["quarantined", reason]], None)
+
+    def _add_report(self, photo: Photo, state: str, reasons, result: FlowResult | None) -> None:
+        if self.report is not None:
+            self.report.add(photo.id, photo.file_name, state, reasons, model=result.model if result else None,
+                            used_fallback=bool(result and result.used_fallback),
+                            failures=result.failures if result else ())
