@@ -1,0 +1,114 @@
+"""The App and its factory. ``make_app(settings)`` is what the CLI and every test use.
+
+The stylesheet is ``amirtui/styles.tcss`` (shipped inside the package, so an installed amirtui finds it); the
+project-root ``styles.tcss`` is a copy kept identical by a test, for people who look for it at the root.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import logging
+
+from textual.app import App
+from textual.worker import Worker, WorkerState
+
+from ..config import Settings
+from ..core.db import open_db
+from ..core.db.models import database
+from ..core.events import Event, EventBus
+from .bindings import bind, binding_ids, validate_keymap
+from .commands import ScreenActions
+from .messages import CoreEventReceived
+from .screens.dialogs import ConfirmScreen
+from .screens.help import HelpScreen
+from .screens.review import ReviewScreen
+from .widgets.preview import prepare_renderer
+
+log = logging.getLogger("amirtui.tui")
+CSS_FILE = Path(__file__).resolve().parent.parent / "styles.tcss"
+#: Every class whose BINDINGS the keymap may remap (add new screens here).
+BINDING_OWNERS: list[type] = []
+
+
+class AmirApp(App[None]):
+    """amirtui's terminal UI: screens as modes, bindings with ids, the core's events forwarded as messages."""
+
+    CSS_PATH = CSS_FILE
+    TITLE = "amirtui"
+    MODES = {"review": ReviewScreen}
+    DEFAULT_MODE = "review"
+    COMMANDS = App.COMMANDS | {ScreenActions}
+    BINDINGS = [
+        bind("f1,question_mark", "help", "Help", "app.help", "List every key of this screen"),
+        bind("ctrl+q", "quit", "Quit", "app.quit", "Leave amirtui (work in progress is kept in the DB)",
+             priority=True),
+        bind("f2", "switch_mode('review')", "Review", "app.review", "Go to the review queue", show=False),
+    ]
+
+    def __init__(self, settings: Settings, bus: EventBus, preview_mode: str, keymap: dict[str, str]) -> None:
+        super().__init__()
+        self.settings = settings
+        self.bus = bus
+        self.preview_mode = preview_mode
+        self._user_keymap = keymap
+        self._unsubscribe = None
+        self.animation_level = "full" if settings.ui.animations else "none"
+
+    def on_mount(self) -> None:
+        if self._user_keymap:
+            self.set_keymap(self._user_keymap)
+        # The bus calls listeners in the emitting thread; post_message is the one thread-safe door into the UI.
+        self._unsubscribe = self.bus.subscribe(lambda e: self.post_message(CoreEventReceived(e)))
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place unexpected worker errors surface: a notification, never a silent failure or a crash."""
+        if event.state == WorkerState.ERROR:
+            err = event.worker.error
+            log.error("worker %s failed", event.worker.description, exc_info=err)
+            self.notify(f"{event.worker.description or event.worker.name} failed: {err!r}", title="Unexpected error",
+                        severity="error", timeout=10)
+
+    def on_core_event_received(self, message: CoreEventReceived) -> None:
+        """Hand a core event to the active screen if it wants events."""
+        handler = getattr(self.screen, "on_core_event", None)
+        if handler is not None:
+            handler(message.event)
+
+    def action_help(self) -> None:
+        """Show the bindings of the current screen."""
+        if isinstance(self.screen, (HelpScreen, ConfirmScreen)):
+            return
+        title = f"{self.screen.title or self.screen.__class__.__name__} — keys"
+        self.push_screen(HelpScreen(title, dict(self.screen.active_bindings)))
+
+    def emit(self, event: Event) -> None:
+        """Emit a core event on the app's bus (for the UI's own actions)."""
+        self.bus.emit(event)
+
+
+BINDING_OWNERS.extend([AmirApp, ReviewScreen, ConfirmScreen, HelpScreen])
+
+
+def make_app(settings: Settings, *, bus: EventBus | None = None, preview: str | None = None,
+             db_path: Path | None = None) -> AmirApp:
+    """Build the app: validate ``ui.keymap``, open the review DB, pick and import the preview renderer.
+
+    ``preview`` overrides ``ui.preview`` (tests force ``halfcell``); ``db_path`` overrides ``settings.db_path``.
+    Raises :class:`~amirtui.core.errors.ConfigError` for a keymap naming an unknown binding id.
+    """
+    keymap = validate_keymap(dict(settings.ui.keymap), binding_ids(BINDING_OWNERS))
+    path = Path(db_path or settings.db_path)
+    bound = database.obj
+    if bound is None or Path(bound.database).resolve() != path.resolve():
+        open_db(path)
+    mode = preview or settings.ui.preview
+    prepare_renderer(mode)  # textual-image probes the terminal on import: must happen before App.run()
+    return AmirApp(settings, bus or EventBus(), mode, keymap)
+
+
+__all__ = ["AmirApp", "make_app"]

@@ -1,0 +1,493 @@
+"""ReviewScreen: the queue table, the image preview and the editor for the highlighted row.
+
+Reads that drive the editor are single-row primary-key lookups (well under a millisecond in WAL mode) and run on the
+UI thread so the editor follows the cursor within a frame; every write and every page load runs in a thread worker
+that posts a message back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from ...core import review as rv
+from ...core.errors import AmirError
+from ...core.events import Event, RowChanged
+from ..bindings import bind
+from ..messages import ActionFailed, BulkCounted, DetailSaved, NameChecked, PageLoaded, RowsChanged
+from ..widgets.editor import EditorPanel
+from ..widgets.preview import ImagePreview
+from ..widgets.review_table import ReviewTable
+from .dialogs import ConfirmScreen
+
+if TYPE_CHECKING:
+    from ..app import AmirApp
+
+STATE_CYCLE: tuple[tuple[str, ...], ...] = ((), ("prefilled",), ("needs_work",), ("quarantined",), ("approved",),
+                                            ("rejected",), ("publish_failed",))
+BAND_CYCLE: tuple[str | None, ...] = (None, *rv.BANDS)
+SORT_CYCLE: tuple[tuple[str, bool], ...] = (("id", False), ("qr", True), ("band", False), ("file_name", False))
+_ROW_ACTIONS = {"approve", "reject", "pending", "edit", "save", "revert", "generate"}
+
+
+class ReviewScreen(Screen):
+    """Review the queue from the keyboard: decide, edit, generate, bulk, undo, filter."""
+
+    TITLE = "Review"
+    BINDINGS = [
+        bind("j", "move(1)", "Next", "review.next", "Highlight the next row", show=False),
+        bind("k", "move(-1)", "Prev", "review.prev", "Highlight the previous row", show=False),
+        bind("a", "approve", "Approve", "review.approve", "Approve the row for publishing"),
+        bind("x", "reject", "Reject", "review.reject", "Reject the row and release its filename"),
+        bind("p", "pending", "Pending", "review.pending", "Send an approved/rejected row back to review"),
+        bind("e", "edit", "Edit", "review.edit", "Edit the next field of the row (Enter saves, Esc reverts)"),
+        bind("ctrl+s", "save", "Save", "review.save", "Save the editor's changes", priority=True),
+        bind("ctrl+r", "revert", "Revert AI", "review.revert", "Replace the final text with the AI text"),
+        bind("escape", "cancel_edit", "Cancel", "review.cancel", "Discard unsaved edits, back to the table",
+             show=False),
+        bind("g", "generate", "Generate", "review.generate", "Caption this row again with the model"),
+        bind("A", "bulk('approve')", "Bulk ✓", "review.bulk_approve", "Approve every eligible row of the filter"),
+        bind("X", "bulk('reject')", "Bulk ✗", "review.bulk_reject", "Reject every row of the filter"),
+        bind("u", "undo", "Undo", "review.undo", "Undo the last approve/reject (a bulk counts as one)"),
+        bind("slash", "search", "Search", "review.search", "Search file names and text (Enter applies)"),
+        bind("f", "cycle_state", "State", "review.filter_state", "Cycle the state filter", show=False),
+        bind("n", "toggle_needs_work", "Needs work", "review.filter_needs_work", "Show only needs_work rows",
+             show=False),
+        bind("b", "cycle_band", "Band", "review.filter_band", "Cycle the QC band filter", show=False),
+        bind("s", "cycle_sort", "Sort", "review.sort", "Cycle the sort: id, QR, band, file name", show=False),
+        bind("right_square_bracket", "page(1)", "Next page", "review.next_page", "Load the next page", show=False),
+        bind("left_square_bracket", "page(-1)", "Prev page", "review.prev_page", "Load the previous page",
+             show=False),
+        bind("f5", "reload", "Reload", "review.reload", "Reload the page from the database", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.review_filter = rv.ReviewFilter()
+        self.page_offset = 0
+        self.row_total = 0
+        self._generation = 0
+        self._busy: set[int] = set()
+        self._advance_from: set[int] = set()
+        """Rows whose successful decision moves the cursor on (reviewers go down the list)."""
+
+    @property
+    def amir(self) -> "AmirApp":
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        ui = self.amir.settings.ui
+        with Horizontal(id="review-main"):
+            with Vertical(id="review-left"):
+                yield Input(placeholder="/ search file names, captions", id="search", compact=True)
+                yield Static("", id="filter-line")
+                yield ReviewTable(id="review-table")
+            with Vertical(id="review-right"):
+                yield ImagePreview(self.amir.preview_mode, ui.preview_debounce_ms, id="preview")
+                yield EditorPanel(id="editor")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ReviewTable).focus()
+        self.reload()
+
+    # ------------------------------------------------------------ loading
+    @property
+    def table(self) -> ReviewTable:
+        """The queue table."""
+        return self.query_one(ReviewTable)
+
+    @property
+    def editor(self) -> EditorPanel:
+        """The editor panel."""
+        return self.query_one(EditorPanel)
+
+    def reload(self, keep_id: int | None = None) -> None:
+        """Load the current page of the current filter (in a worker; stale results are dropped)."""
+        self._generation += 1
+        self._load_page(self.review_filter, self.page_offset, self.amir.settings.review.page_size, self._generation, keep_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="page", description="load review page")
+    def _load_page(self, f: rv.ReviewFilter, offset: int, limit: int, generation: int, keep_id: int | None) -> None:
+        total = rv.count_rows(f)
+        rows = rv.page_rows(f, offset, limit)
+        msg = PageLoaded(rows, total, offset, generation)
+        msg.keep_id = keep_id  # type: ignore[attr-defined]
+        self.post_message(msg)
+
+    @on(PageLoaded)
+    def show_page(self, message: PageLoaded) -> None:
+        """Fill the table with a freshly loaded page."""
+        if message.generation != self._generation:
+            return
+        self.row_total = message.total
+        self.table.load_page(message.rows, getattr(message, "keep_id", None))
+        self._update_filter_line(len(message.rows))
+        self.show_detail(self.table.current_id)
+        self.refresh_bindings()
+
+    def _update_filter_line(self, shown: int) -> None:
+        f = self.review_filter
+        parts = [f"state={'/'.join(f.states) or 'queue'}"]
+        if f.needs_work:
+            parts.append("needs_work only")
+        if f.band:
+            parts.append(f"band={f.band}")
+        if f.text:
+            parts.append(f"search '{f.text}'")
+        parts.append(f"sort={f.sort}{'↓' if f.descending else ''}")
+        span = f"{self.page_offset + 1}–{self.page_offset + shown}" if shown else "0"
+        self.query_one("#filter-line", Static).update(f"{' · '.join(parts)}  — rows {span} of {self.row_total}")
+
+    @on(DataTable.RowHighlighted)
+    def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
+        """Bind the editor and the preview to the highlighted row."""
+        key = event.row_key.value if event.row_key is not None else None
+        self.show_detail(int(key) if key is not None else None)
+
+    def show_detail(self, photo_id: int | None) -> None:
+        """Load one row's detail into the editor (UI thread: a primary-key read) and request its preview."""
+        editor = self.editor
+        if editor.detail is not None and editor.detail.id == photo_id:
+            return
+        if editor.dirty:
+            self.notify(f"unsaved edits to #{editor.detail.id} were discarded", severity="warning")
+        try:
+            detail = rv.load_detail(photo_id) if photo_id is not None else None
+        except AmirError as exc:
+            self.notify(str(exc), title=exc.title, severity="error")
+            detail = None
+        editor.bind_detail(detail)
+        self.query_one(ImagePreview).show(photo_id, detail.model_image_path if detail else None)
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------ bindings state
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Dim the actions that do not apply (no row, no previous/next page)."""
+        if action in _ROW_ACTIONS and not self.is_mounted:
+            return True
+        if action in _ROW_ACTIONS and self.query_one(ReviewTable).current_id is None:
+            return None
+        if action == "page" and parameters:
+            step = int(parameters[0])  # type: ignore[arg-type]
+            size = self.amir.settings.review.page_size
+            if (step < 0 and self.page_offset == 0) or (step > 0 and self.page_offset + size >= self.row_total):
+                return None
+        return True
+
+    # ------------------------------------------------------------ actions
+    def _current(self) -> int | None:
+        return self.table.current_id
+
+    def action_move(self, step: int) -> None:
+        """Move the cursor (j / k)."""
+        t = self.table
+        if t.row_count:
+            t.move_cursor(row=max(0, min(t.row_count - 1, t.cursor_row + step)))
+
+    def _decide(self, fn: Callable[..., Any], advance: bool = True, **kwargs: Any) -> None:
+        pid = self._current()
+        if pid is None:
+            return
+        if advance:
+            self._advance_from.add(pid)
+        self._run(pid, fn, **kwargs)
+
+    def action_approve(self) -> None:
+        """Approve the highlighted row (asks before overriding a needs_work gate)."""
+        self._decide(rv.approve)
+
+    def action_reject(self) -> None:
+        """Reject the highlighted row."""
+        self._decide(rv.reject)
+
+    def action_pending(self) -> None:
+        """Back to pending."""
+        self._decide(rv.back_to_pending, advance=False)
+
+    @work(thread=True, exit_on_error=False, group="decide", description="review decision")
+    def _run(self, photo_id: int, fn: Callable[..., Any], **kwargs: Any) -> None:
+        try:
+            result = fn(photo_id, bus=self.amir.bus, **kwargs)
+        except rv.NeedsOverride as exc:
+            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix, {"override": photo_id,
+                                                                            "reasons": exc.reasons}))
+            return
+        except AmirError as exc:
+            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
+            return
+        row, note = (result, "") if isinstance(result, rv.ReviewRow) else result
+        self.post_message(RowsChanged([row], note, "warning" if note else "information"))
+
+    @on(ActionFailed)
+    def report_failure(self, message: ActionFailed) -> None:
+        """Show a failed action; a needs_work approval becomes an override question."""
+        pid = message.extra.get("override")
+        self._advance_from.clear()  # a refused decision leaves the cursor where the operator is looking
+        if pid is not None:
+            reasons = "; ".join(message.extra.get("reasons") or []) or "no reason recorded"
+            question = (f"Photo #{pid}: the gate says needs_work ({reasons}).\n\n"
+                        "Approve anyway? The override is recorded in the row's history.")
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._advance_from.add(pid)
+                    self._run(pid, rv.approve, override=True, reason="approved with override")
+
+            self.app.push_screen(ConfirmScreen(question, title="Override the gate?", yes="Approve anyway",
+                                               no="Cancel"), answered)
+            return
+        self.notify(f"{message.detail}" + (f"\n→ {message.fix}" if message.fix else ""), title=message.title,
+                    severity="error", timeout=8)
+
+    @on(RowsChanged)
+    def refresh_rows(self, message: RowsChanged) -> None:
+        """Update changed rows in place and the editor when it shows one of them."""
+        for row in message.rows:
+            self._busy.discard(row.id)
+            self.table.update_row(row)
+            if self.editor.detail is not None and self.editor.detail.id == row.id and not self.editor.dirty:
+                self.editor.detail = None  # force a fresh read
+                self.show_detail(row.id)
+            if row.id in self._advance_from:
+                self._advance_from.discard(row.id)
+                if self.table.current_id == row.id:
+                    self.action_move(1)
+        if message.note:
+            self.notify(message.note, severity=message.severity, timeout=8)  # type: ignore[arg-type]
+        self.refresh_bindings()
+
+    # -- editing
+    def action_edit(self) -> None:
+        """Focus the next editor field."""
+        if self.editor.detail is not None:
+            self.editor.focus_field()
+
+    def action_save(self) -> None:
+        """Save the editor (same as Enter in a field)."""
+        if self.editor.detail is not None:
+            self._save(self.editor.detail.id, self.editor.values())
+
+    @on(EditorPanel.SaveRequested)
+    def save_requested(self, message: EditorPanel.SaveRequested) -> None:
+        """Enter in the editor."""
+        self._save(message.photo_id, message.values)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save", description="save edits")
+    def _save(self, photo_id: int, values: dict[str, str]) -> None:
+        try:
+            detail = rv.save_edits(photo_id, caption=values["caption"], alt_text=values["alt_text"],
+                                   keywords=values["keywords"], file_name=values["file_name"],
+                                   max_length=self.amir.settings.naming.max_length)
+        except AmirError as exc:
+            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
+            return
+        self.post_message(DetailSaved(detail, f"saved #{photo_id}"))
+        self.post_message(RowsChanged([rv.get_row(photo_id)]))
+
+    def action_revert(self) -> None:
+        """Final text ← AI text."""
+        pid = self._current()
+        if pid is not None:
+            self._revert(pid)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save", description="revert to AI text")
+    def _revert(self, photo_id: int) -> None:
+        try:
+            detail = rv.revert_text(photo_id)
+        except AmirError as exc:
+            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
+            return
+        self.post_message(DetailSaved(detail, f"#{photo_id}: text reverted to the AI text"))
+        self.post_message(RowsChanged([rv.get_row(photo_id)]))
+
+    @on(DetailSaved)
+    def saved(self, message: DetailSaved) -> None:
+        """Show the saved values and go back to the table."""
+        if self.editor.detail is not None and self.editor.detail.id == message.detail.id:
+            self.editor.bind_detail(message.detail)
+            self.table.focus()
+        if message.note:
+            self.notify(message.note, timeout=3)
+
+    def action_cancel_edit(self) -> None:
+        """Escape: discard unsaved edits (or the search text) and return to the table."""
+        if self.focused is self.query_one("#search", Input):
+            self.query_one("#search", Input).value = self.review_filter.text
+        else:
+            self.editor.revert()
+        self.table.focus()
+
+    @on(EditorPanel.NameEdited)
+    def name_edited(self, message: EditorPanel.NameEdited) -> None:
+        """Check the typed filename against reservations while the operator types."""
+        self._check_name(message.photo_id, message.name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="namecheck", description="check filename")
+    def _check_name(self, photo_id: int, name: str) -> None:
+        self.post_message(NameChecked(photo_id, name, rv.check_name(name, photo_id,
+                                                                   max_length=self.amir.settings.naming.max_length)))
+
+    @on(NameChecked)
+    def show_name_check(self, message: NameChecked) -> None:
+        """Show the result next to the field if it is still the name being typed."""
+        if self.editor.detail is not None and self.editor.detail.id == message.photo_id and \
+                self.editor.values()["file_name"] == message.name:
+            self.editor.set_name_status(message.problem)
+
+    # -- generate
+    def action_generate(self) -> None:
+        """Caption the row again with the model (in a worker; the row shows it is busy)."""
+        pid = self._current()
+        if pid is None or pid in self._busy:
+            return
+        self._busy.add(pid)
+        self.table.update_row(rv.get_row(pid), busy="⟳ generating")
+        self._generate(pid)
+
+    @work(thread=True, exit_on_error=False, group="generate", description="generate caption")
+    def _generate(self, photo_id: int) -> None:
+        try:
+            from ...core.captioning.generate import generate_row  # lazy: optional, and heavy to import
+        except ImportError as exc:
+            self.post_message(ActionFailed("Generate unavailable", f"captioning is not available in this install ({exc})",
+                                           "check that amirtui.core.captioning is installed and Ollama is enabled"))
+            self.post_message(RowsChanged([rv.get_row(photo_id)]))
+            return
+        try:
+            generate_row(photo_id, self.amir.settings, self.amir.bus)
+        except AmirError as exc:
+            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
+        except Exception as exc:  # the model server can fail in many ways: tell the operator, keep the app
+            self.post_message(ActionFailed("Generate failed", f"photo {photo_id}: {exc}", "see logs/latest_run.log"))
+        self.post_message(RowsChanged([rv.get_row(photo_id)]))
+
+    # -- bulk and undo
+    def action_bulk(self, decision: str) -> None:
+        """Approve/reject the filtered rows after confirming their count."""
+        self._count_bulk(decision, self.review_filter)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="bulk", description="count bulk rows")
+    def _count_bulk(self, decision: str, f: rv.ReviewFilter) -> None:
+        n = rv.bulk_count(f, decision)
+        skipped = rv.bulk_count(f, decision, override=True) - n if decision == "approve" else 0
+        self.post_message(BulkCounted(decision, n, skipped, f))
+
+    @on(BulkCounted)
+    def confirm_bulk(self, message: BulkCounted) -> None:
+        """Ask "Approve N rows?" naming the count; then do it."""
+        verb = message.decision
+        if message.count == 0:
+            self.notify(f"no rows of this filter can be {verb}d", severity="warning")
+            return
+        note = (f"\n{message.skipped_needs_work} needs_work rows are left out (approve them one by one)."
+                if message.skipped_needs_work else "")
+        question = f"{verb.capitalize()} {message.count} rows of the current filter?{note}\n\nOne undo (u) takes it back."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._bulk(message.decision, message.filter, message.count)
+
+        if not self.amir.settings.review.confirm_bulk:
+            answered(True)
+            return
+        self.app.push_screen(ConfirmScreen(question, title=f"Bulk {verb}", yes=f"{verb.capitalize()} {message.count}"),
+                             answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="bulk", description="bulk decision")
+    def _bulk(self, decision: str, f: rv.ReviewFilter, expected: int) -> None:
+        try:
+            done, skipped = rv.bulk_decide(f, decision, expected=expected, bus=self.amir.bus)
+        except AmirError as exc:
+            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
+            return
+        extra = f" ({len(skipped)} skipped: {skipped[0][1]})" if skipped else ""
+        self.post_message(RowsChanged([], f"{decision}d {done} rows{extra}"))
+        self.call_from_thread(self.reload, self._current())
+
+    def action_undo(self) -> None:
+        """Undo the last decision."""
+        self._undo()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="undo", description="undo decision")
+    def _undo(self) -> None:
+        try:
+            res = rv.undo_last(bus=self.amir.bus)
+        except AmirError as exc:
+            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
+            return
+        if res is None:
+            self.post_message(RowsChanged([], "nothing to undo", "warning"))
+            return
+        rows = [rv.get_row(i) for i in res.restored]
+        skipped = f"; skipped {len(res.skipped)}: " + ", ".join(f"#{i} {why}" for i, why in res.skipped[:3]) \
+            if res.skipped else ""
+        self.post_message(RowsChanged(rows, f"undid {res.decision} of {len(res.restored)} row(s){skipped}",
+                                      "warning" if res.skipped else "information"))
+
+    # -- filters
+    def _set_filter(self, **changes: Any) -> None:
+        values = {k: getattr(self.review_filter, k) for k in ("states", "needs_work", "band", "set_id", "text", "sort",
+                                                       "descending")}
+        values.update(changes)
+        self.review_filter = rv.ReviewFilter(**values)
+        self.page_offset = 0
+        self.reload(self._current())
+
+    def action_search(self) -> None:
+        """Focus the search box."""
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Submitted, "#search")
+    def apply_search(self, event: Input.Submitted) -> None:
+        """Enter in the search box filters the table."""
+        event.stop()
+        self._set_filter(text=event.value.strip())
+        self.table.focus()
+
+    def action_cycle_state(self) -> None:
+        """Next state filter."""
+        i = STATE_CYCLE.index(self.review_filter.states) if self.review_filter.states in STATE_CYCLE else 0
+        self._set_filter(states=STATE_CYCLE[(i + 1) % len(STATE_CYCLE)])
+
+    def action_toggle_needs_work(self) -> None:
+        """Only rows whose gate says needs_work, or all."""
+        self._set_filter(needs_work=not self.review_filter.needs_work)
+
+    def action_cycle_band(self) -> None:
+        """Next QC band filter."""
+        self._set_filter(band=BAND_CYCLE[(BAND_CYCLE.index(self.review_filter.band) + 1) % len(BAND_CYCLE)])
+
+    def action_cycle_sort(self) -> None:
+        """Next sort order."""
+        cur = (self.review_filter.sort, self.review_filter.descending)
+        i = SORT_CYCLE.index(cur) if cur in SORT_CYCLE else 0
+        sort, desc = SORT_CYCLE[(i + 1) % len(SORT_CYCLE)]
+        self._set_filter(sort=sort, descending=desc)
+
+    def action_page(self, step: int) -> None:
+        """Load the next/previous page."""
+        size = self.amir.settings.review.page_size
+        new = max(0, self.page_offset + step * size)
+        if new != self.page_offset and new < max(self.row_total, 1):
+            self.page_offset = new
+            self.reload()
+
+    def action_reload(self) -> None:
+        """Reload from the DB."""
+        self.reload(self._current())
+
+    # ------------------------------------------------------------ core events
+    def on_core_event(self, event: Event) -> None:
+        """A row changed elsewhere (pipeline, another action): refresh it if it is on this page."""
+        if isinstance(event, RowChanged) and str(event.photo_id) in self.table.rows:
+            try:
+                self.table.update_row(rv.get_row(event.photo_id))
+            except Exception:  # the row vanished or the DB is busy: the next reload shows the truth
+                pass

@@ -1,0 +1,1 @@
+"""Reusable widgets: image preview, review table, editor panel."""

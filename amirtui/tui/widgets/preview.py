@@ -1,0 +1,118 @@
+"""ImagePreview: one wrapper around textual-image whose renderer comes from ``ui.preview``.
+
+Works with textual-image 0.12 (Python 3.11) and 0.14: both expose ``textual_image.widget`` with ``Image`` (auto),
+``TGPImage``, ``SixelImage``, ``HalfcellImage`` and ``UnicodeImage`` and a settable ``image`` property taking a path or
+a PIL image; we look the classes up by name so a renamed/added class in a later release degrades to the auto renderer
+instead of failing at import. ``textual_image.widget`` probes the terminal when imported: :func:`prepare_renderer` must
+run before ``App.run()`` (``make_app`` does it).
+
+The image (≤1024 px model image) is decoded in a thread worker, and requests are debounced so holding the cursor key
+does not decode every row passed over.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Container
+from textual.timer import Timer
+from textual.widgets import Static
+
+from ..messages import PreviewReady
+
+RENDERERS = {"auto": "Image", "tgp": "TGPImage", "sixel": "SixelImage", "halfcell": "HalfcellImage",
+             "unicode": "UnicodeImage"}
+MAX_PX = 1024
+
+
+def prepare_renderer(mode: str) -> type | None:
+    """Import textual-image (running its terminal probe now, before Textual owns stdin) and return the widget class
+    for ``mode``; None for ``off`` or when textual-image is not installed."""
+    if mode == "off":
+        return None
+    try:
+        import textual_image.widget as tiw
+    except ImportError:  # the preview is optional: the review screen works without it
+        return None
+    return getattr(tiw, RENDERERS.get(mode, "Image"), None) or getattr(tiw, "Image")
+
+
+def load_preview_image(path: str | Path) -> Any:
+    """Decode ``path`` to an RGB PIL image of at most :data:`MAX_PX` px (draft decode: fast for big JPEGs)."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as im:
+        im.draft("RGB", (MAX_PX, MAX_PX))
+        im = ImageOps.exif_transpose(im)
+        im.thumbnail((MAX_PX, MAX_PX))
+        return im.convert("RGB")
+
+
+class ImagePreview(Container):
+    """Shows one photo's preview with the configured renderer; ``show(key, path)`` is debounced and non-blocking."""
+
+    DEFAULT_CSS = """
+    ImagePreview { height: 1fr; }
+    ImagePreview > .preview-note { color: $text-muted; height: auto; }
+    ImagePreview > .preview-image { width: 100%; height: 1fr; }
+    """
+
+    def __init__(self, mode: str = "auto", debounce_ms: int = 150, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mode = mode
+        self.debounce = debounce_ms / 1000
+        self._renderer = prepare_renderer(mode)
+        self._timer: Timer | None = None
+        self._wanted: tuple[Any, str | None] | None = None
+        self.shown_key: Any = None
+        """The key (photo id) of the image currently displayed; tests and benchmarks wait on it."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("preview off" if self._renderer is None else "", classes="preview-note")
+        if self._renderer is not None:
+            yield self._renderer(classes="preview-image")
+
+    def show(self, key: Any, path: str | None) -> None:
+        """Ask for ``path`` to be shown for ``key``; only the last request within the debounce window is decoded."""
+        self._wanted = (key, path)
+        if self._renderer is None:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.debounce, self._load_wanted) if self.debounce else None
+        if not self.debounce:
+            self._load_wanted()
+
+    def _load_wanted(self) -> None:
+        if self._wanted is None:
+            return
+        key, path = self._wanted
+        if not path:
+            self._set(key, None, "no preview image yet (made by the model-image stage)")
+            return
+        self._decode(key, path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview", description="decode preview image")
+    def _decode(self, key: Any, path: str) -> None:
+        try:
+            image = load_preview_image(path)
+        except Exception as exc:  # a missing or broken file is a note in the panel, not a crash
+            self.post_message(PreviewReady(key, None, f"cannot show {Path(path).name}: {exc}"))
+            return
+        self.post_message(PreviewReady(key, image))
+
+    def on_preview_ready(self, message: PreviewReady) -> None:
+        """Display a decoded image unless the cursor has moved to another row since."""
+        message.stop()
+        if self._wanted is None or message.key != self._wanted[0]:
+            return
+        self._set(message.key, message.image, message.error)
+
+    def _set(self, key: Any, image: Any, note: str) -> None:
+        self.query_one(".preview-note", Static).update(note)
+        if self._renderer is not None:
+            self.query_one(".preview-image").image = image
+        self.shown_key = key

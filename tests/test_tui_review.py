@@ -1,0 +1,222 @@
+"""Pilot flows on the Review screen against a real temp DB: keys in, DB state out."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from amirtui.core import review
+from amirtui.core.db import repo
+from amirtui.core.db.models import Photo
+from amirtui.tui.app import make_app
+from amirtui.tui.screens.dialogs import ConfirmScreen
+from amirtui.tui.screens.review import ReviewScreen
+from amirtui.tui.widgets.editor import EditorPanel
+from amirtui.tui.widgets.preview import ImagePreview
+from amirtui.tui.widgets.review_table import ReviewTable
+from tests.test_review_core import make_photo, make_set
+
+SIZE = (120, 40)
+
+
+def gradient_jpeg(path: Path, w: int = 320, h: int = 200) -> Path:
+    """A real JPEG file (a colour gradient) for the preview."""
+    im = Image.new("RGB", (w, h))
+    im.putdata([(x * 255 // w, y * 255 // h, 128) for y in range(h) for x in range(w)])
+    im.save(path, "JPEG", quality=85)
+    return path
+
+
+@pytest.fixture
+def queue(db, tmp_path):
+    """Four rows: #1-#3 pass the gate, #4 needs_work; each has a real model image."""
+    s = make_set()
+    return [make_photo(s, n, model_image=gradient_jpeg(tmp_path / f"m{n}.jpg"),
+                       gate="needs_work" if n == 4 else "pass") for n in range(1, 5)]
+
+
+def state(pid: int) -> str:
+    return Photo.get_by_id(pid).state
+
+
+async def settle(app, pilot) -> None:
+    """Wait for every worker and for the messages they posted."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def wait_for(pilot, cond, timeout: float = 5.0) -> None:
+    """Poll a condition with a bounded timeout (never a bare sleep)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError("condition not met within timeout")
+        await pilot.pause(0.02)
+
+
+async def test_approve_reject_and_undo_with_keys(settings, queue):
+    app = make_app(settings, preview="halfcell")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        assert screen.query_one(ReviewTable).row_count == 4
+        await pilot.press("a")  # approve #1, cursor moves on
+        await settle(app, pilot)
+        assert state(queue[0]) == "approved"
+        assert screen.query_one(ReviewTable).current_id == queue[1]
+        await pilot.press("x")  # reject #2
+        await settle(app, pilot)
+        assert state(queue[1]) == "rejected"
+        assert repo.active_reservation(Photo.get_by_id(queue[1]).file_name) is None
+        table = screen.query_one(ReviewTable)
+        assert table.get_cell(str(queue[1]), "state") == "rejected"  # updated in place
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert state(queue[1]) == "prefilled"
+        assert table.get_cell(str(queue[1]), "state") == "prefilled"
+        assert state(queue[0]) == "approved"
+
+
+async def test_needs_work_approval_asks_for_override(settings, queue):
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j", "j")  # row #4 (needs_work)
+        assert app.screen.query_one(ReviewTable).current_id == queue[3]
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "caption too short" in app.screen.question
+        await pilot.press("n")  # declined: nothing changes
+        await settle(app, pilot)
+        assert state(queue[3]) == "needs_work"
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(app, pilot)
+        p = Photo.get_by_id(queue[3])
+        assert p.state == "approved" and p.gate_override
+        assert [state(i) for i in queue[:3]] == ["prefilled"] * 3  # nothing else was touched
+        assert "override" in repo.history(queue[3])[-1].reason
+
+
+async def test_bulk_approve_names_the_count_and_applies_after_yes(settings, queue):
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("A")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        assert "Approve 3 rows" in dialog.question and "1 needs_work rows are left out" in dialog.question
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert [state(i) for i in queue] == ["approved"] * 3 + ["needs_work"]
+        table = app.screen.query_one(ReviewTable)
+        assert [table.get_cell(str(i), "state") for i in queue[:3]] == ["approved"] * 3
+        await pilot.press("u")  # one undo takes the whole bulk back
+        await settle(app, pilot)
+        assert [state(i) for i in queue] == ["prefilled"] * 3 + ["needs_work"]
+
+
+async def test_edit_save_and_escape_revert(settings, queue):
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        editor = app.screen.query_one(EditorPanel)
+        assert editor.detail.id == queue[0]
+        await pilot.press("e")  # caption field
+        cap = editor.query_one("#edit-caption")
+        assert app.focused is cap
+        cap.value = ""
+        await pilot.press(*"A heron at dawn", "enter")
+        await settle(app, pilot)
+        p = Photo.get_by_id(queue[0])
+        assert p.caption == "A heron at dawn" and p.text_source == "manual"
+        assert app.screen.query_one(ReviewTable).get_cell(str(queue[0]), "state") == "prefilled ✎"
+        # typed but not saved: Escape puts the saved text back
+        await pilot.press("e")
+        await pilot.press(*" and dusk")
+        assert editor.values()["caption"].endswith("dusk")
+        await pilot.press("escape")
+        assert editor.values()["caption"] == "A heron at dawn"
+        assert Photo.get_by_id(queue[0]).caption == "A heron at dawn"
+        # typing "a" in a field types, it does not approve
+        assert state(queue[0]) == "prefilled"
+        await pilot.press("ctrl+r")  # revert to AI text
+        await settle(app, pilot)
+        assert Photo.get_by_id(queue[0]).text_source == "ai"
+
+
+async def test_rename_conflict_is_shown_live_and_refused_on_save(settings, queue):
+    app = make_app(settings, preview="off")
+    taken = Photo.get_by_id(queue[1]).file_name
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        editor = app.screen.query_one(EditorPanel)
+        name = editor.query_one("#edit-file_name")
+        name.focus()
+        name.value = taken.upper()
+        await settle(app, pilot)
+        status = editor.query_one("#name-status")
+        assert status.has_class("-problem")
+        assert f"already reserved by photo {queue[1]}" in str(status.render())
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert Photo.get_by_id(queue[0]).file_name != taken.upper()
+        assert any("already reserved" in n.message for n in app._notifications)
+
+
+async def test_preview_loads_the_model_image_debounced(settings, queue):
+    app = make_app(settings, preview="halfcell")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        preview = app.screen.query_one(ImagePreview)
+        await wait_for(pilot, lambda: preview.shown_key == queue[0])
+        await pilot.press("j", "j")  # fast moves: only the last row's image is decoded
+        await wait_for(pilot, lambda: preview.shown_key == queue[2])
+        img = preview.query_one(".preview-image")
+        assert img.image is not None and img.image.size == (320, 200)
+
+
+async def test_filters_search_and_empty_state(settings, queue):
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one(ReviewTable)
+        await pilot.press("n")  # needs_work only
+        await settle(app, pilot)
+        assert table.row_count == 1 and table.current_id == queue[3]
+        await pilot.press("n", "slash", *"_002", "enter")
+        await settle(app, pilot)
+        assert table.row_count == 1 and table.current_id == queue[1]
+        assert "search '_002'" in str(screen.query_one("#filter-line").render())
+        await pilot.press("slash", *"nothing-matches", "enter")
+        await settle(app, pilot)
+        assert table.row_count == 0
+        assert screen.check_action("approve", ()) is None  # dimmed: nothing to approve
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert [state(i) for i in queue] == ["prefilled"] * 3 + ["needs_work"]
+
+
+async def test_generate_reports_when_captioning_is_unavailable(settings, queue):
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("g")
+        await settle(app, pilot)
+        try:
+            import amirtui.core.captioning.generate  # noqa: F401
+        except ImportError:
+            assert any("Generate unavailable" in (n.title or "") for n in app._notifications)
+        table = app.screen.query_one(ReviewTable)
+        assert "generating" not in table.get_cell(str(queue[0]), "state")
