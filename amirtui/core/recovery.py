@@ -1,0 +1,396 @@
+"""Crash recovery: find what a crash left behind, repair it (resume) or undo an unfinished run (rollback).
+
+The database is the truth, so recovery is mostly reading it against the disk:
+
+- :func:`detect` — runs without an outcome whose process is gone (marked ``crashed``; a live pid is never touched,
+  only reported), rows per intermediate state, rows stuck in ``publishing`` with their started/done steps, temp files
+  without rows, staged copies that are missing or differ from the original's hash, and active filename reservations
+  that no live or published row holds. Returns a :class:`RecoveryReport`.
+- :func:`resume` — repairs files (re-stage or ``source_missing``), removes orphan temp files, releases dangling
+  reservations and leaves every row in its stage's input state, so the next pipeline / publish run continues it.
+  Rows in ``publishing`` stay as they are: the publisher continues them from their last done step.
+- :func:`rollback` — rows of unfinished (crashed) runs that were never published become ``rolled_back`` (history
+  kept, actor ``recovery``), their reservations are released and their temp files removed. Originals are never
+  touched; published rows and rows with a done upload/catalog step are never rolled back (they are reported).
+- :func:`locked_by` — which process holds the SQLite DB, for "database is locked" messages.
+
+File checks and repairs live in :mod:`amirtui.core.recovery_files`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .db import repo
+from .db.models import Photo, PublishStep, Reservation, Run, StateChange, database, utcnow
+from .events import EventBus, RunFinished, RunStarted
+from .lock import pid_alive, read_lock
+from .recovery_files import (
+    FileFindings,
+    dangling_reservations as _dangling_now,
+    release_dangling_reservations,
+    remove_paths,
+    repair_rows,
+    rollback_files,
+    scan_files,
+)
+from .states import State
+
+ACTOR = "recovery"
+
+#: States a row passes through on its way to review / publish (shown as "in flight" counts).
+INTERMEDIATE: tuple[State, ...] = (
+    State.IMPORTED, State.STAGED, State.EXIF_READ, State.QUEUED, State.MODEL_READY, State.SCORED,
+    State.PREFILLED, State.NEEDS_WORK, State.QUARANTINED, State.APPROVED, State.PUBLISHING, State.PUBLISH_FAILED,
+    State.SOURCE_MISSING,
+)
+
+#: Publish steps after which a row's files or catalog row may be live: such a row is finished, never rolled back.
+LIVE_STEPS = ("upload_web", "upload_thumb", "catalog", "mirror")
+
+
+@dataclass
+class RunInfo:
+    """One run as recovery sees it."""
+
+    id: int
+    kind: str
+    pid: int
+    host: str
+    started_at: str
+
+    def text(self) -> str:
+        return f"run {self.id} ({self.kind}, pid {self.pid} on {self.host}, started {self.started_at})"
+
+
+@dataclass
+class PublishingRow:
+    """A row in ``publishing`` (or ``publish_failed``) and how far its publish got."""
+
+    photo_id: int
+    file_name: str | None
+    state: str
+    done: list[str]
+    unfinished: list[str]
+
+    @property
+    def has_live_step(self) -> bool:
+        """A done upload/catalog step, or an upload interrupted mid-way (its rename may have happened)."""
+        return any(s in LIVE_STEPS for s in self.done) or any(s in LIVE_STEPS for s in self.unfinished)
+
+
+@dataclass
+class RecoveryReport:
+    """What recovery found (and, for resume/rollback, did). ``needs_attention`` drives the TUI's crash screen."""
+
+    mode: str = "status"
+    live_runs: list[RunInfo] = field(default_factory=list)
+    crashed_runs: list[RunInfo] = field(default_factory=list)
+    by_state: dict[str, int] = field(default_factory=dict)
+    publishing: list[PublishingRow] = field(default_factory=list)
+    files: FileFindings = field(default_factory=FileFindings)
+    actions: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # what was deliberately left alone, and why
+    run_id: int | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when a crash left something to resume or roll back (not for an ordinary queue of pending work)."""
+        stuck = [p for p in self.publishing if p.state == State.PUBLISHING.value]
+        return bool(self.crashed_runs or (stuck and not self.live_runs) or self.files.any_problem)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The headline numbers (for the TUI's crash screen)."""
+        return {
+            "live_runs": len(self.live_runs),
+            "crashed_runs": len(self.crashed_runs),
+            "publishing": sum(1 for p in self.publishing if p.state == State.PUBLISHING.value),
+            **self.files.counts(),
+        }
+
+    def text(self) -> str:
+        """A readable multi-line report for ``amirtui recover`` and the crash screen."""
+        lines = [f"recovery {self.mode}: " + ("needs attention" if self.needs_attention else "nothing to repair")]
+        for r in self.live_runs:
+            lines.append(f"  running (not touched): {r.text()}")
+        for r in self.crashed_runs:
+            lines.append(f"  crashed: {r.text()}")
+        if self.by_state:
+            lines.append("  rows in flight: " + ", ".join(f"{k} {v}" for k, v in self.by_state.items()))
+        for p in self.publishing:
+            lines.append(
+                f"  {p.state}: photo {p.photo_id} {p.file_name or ''} done [{', '.join(p.done) or '-'}]"
+                + (f" interrupted [{', '.join(p.unfinished)}]" if p.unfinished else "")
+            )
+        lines.extend("  " + line for line in self.files.lines())
+        if self.actions:
+            lines.append(f"  done ({len(self.actions)}):")
+            lines.extend("    " + a for a in self.actions)
+        if self.kept:
+            lines.append(f"  left alone ({len(self.kept)}):")
+            lines.extend("    " + k for k in self.kept)
+        if self.needs_attention and self.mode == "status":
+            lines.append("  next: `amirtui recover --resume` continues the work; `--rollback` undoes unfinished runs")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- detection
+
+
+def _run_info(run: Run) -> RunInfo:
+    return RunInfo(run.id, run.kind, run.pid, run.host, str(run.started_at)[:19])
+
+
+def _alive(run: Run) -> bool:
+    if run.pid == os.getpid() and run.host == socket.gethostname():
+        return True  # this very process (e.g. the TUI's own pipeline run)
+    if run.host != socket.gethostname():
+        return True  # another machine's process: we cannot know, so never touch it
+    return pid_alive(run.pid)
+
+
+def _classify_runs(report: RecoveryReport, *, mark: bool) -> None:
+    """Fill live/crashed runs; with ``mark`` give dead unfinished runs the outcome ``crashed``."""
+    for run in repo.unfinished_runs():
+        if _alive(run):
+            report.live_runs.append(_run_info(run))
+            continue
+        if mark:
+            repo.finish_run(run.id, "crashed", detail=(run.detail + " | " if run.detail else "")
+                            + "process gone without an outcome (crash, kill or power cut)")
+        report.crashed_runs.append(_run_info(run))
+    # crashed earlier and not yet resumed or rolled back
+    known = {r.id for r in report.crashed_runs}
+    for run in Run.select().where(Run.outcome == "crashed").order_by(Run.id):
+        if run.id not in known:
+            report.crashed_runs.append(_run_info(run))
+
+
+def _publishing_rows() -> list[PublishingRow]:
+    out = []
+    q = Photo.select(Photo.id, Photo.file_name, Photo.state).where(
+        Photo.state.in_([State.PUBLISHING.value, State.PUBLISH_FAILED.value])).order_by(Photo.id)
+    for p in q:
+        steps = list(PublishStep.select().where(PublishStep.photo == p.id).order_by(PublishStep.id))
+        done = sorted({s.step for s in steps if s.status == "done"})
+        unfinished = sorted({s.step for s in steps if s.status == "started" and s.finished_at is None} - set(done))
+        out.append(PublishingRow(p.id, p.file_name, p.state, done, unfinished))
+    return out
+
+
+def _crash_touched_ids(run_ids: list[int]) -> set[int]:
+    """Photos imported by, or moved by, any of these runs."""
+    if not run_ids:
+        return set()
+    ids = {p.id for p in Photo.select(Photo.id).where(Photo.run.in_(run_ids))}
+    ids |= {c.photo_id for c in StateChange.select(StateChange.photo).where(StateChange.run.in_(run_ids))}
+    return ids
+
+
+def _detect(settings, *, mark: bool, deep_ids: set[int] | None = None) -> RecoveryReport:
+    report = RecoveryReport()
+    _classify_runs(report, mark=mark)
+    for s in INTERMEDIATE:
+        n = Photo.select().where(Photo.state == s.value).count()
+        if n:
+            report.by_state[s.value] = n
+    report.publishing = _publishing_rows()
+    if deep_ids is None:
+        deep_ids = _crash_touched_ids([r.id for r in report.crashed_runs])
+    # With a live run on this data dir, files may be mid-write: look, but do not call them orphans.
+    report.files = scan_files(settings, hash_ids=deep_ids, live=bool(report.live_runs))
+    return report
+
+
+def detect(settings, *, deep: bool = False) -> RecoveryReport:
+    """Report what a crash left behind. Marks dead unfinished runs ``crashed`` (a live pid is only reported).
+
+    Staged copies are checked by size for every row and by sha256 for rows a crashed run touched (all rows with
+    ``deep=True``), so start-up stays fast on a large queue.
+    """
+    deep_ids = {p.id for p in Photo.select(Photo.id)} if deep else None
+    return _detect(settings, mark=True, deep_ids=deep_ids)
+
+
+# ---------------------------------------------------------------- resume
+
+
+def _begin(kind: str, bus: EventBus | None) -> int:
+    run = repo.start_run(kind)
+    if bus is not None:
+        bus.emit(RunStarted(run_id=run.id, kind=kind))
+    return run.id
+
+
+def _end(run_id: int, kind: str, report: RecoveryReport, bus: EventBus | None) -> None:
+    summary = f"{len(report.actions)} action(s), {len(report.kept)} left alone"
+    repo.finish_run(run_id, "ok", detail=summary)
+    if bus is not None:
+        for a in report.actions:
+            bus.info(a, source="recovery")
+        for k in report.kept:
+            bus.warning(k, source="recovery")
+        bus.emit(RunFinished(run_id=run_id, kind=kind, outcome="ok", summary=summary))
+
+
+def resume(settings, bus: EventBus | None = None, *, deep: bool = False) -> RecoveryReport:
+    """Repair what a crash left so the next pipeline / publish run continues it. Never deletes a row.
+
+    - staged copy missing or corrupt, original intact: pipeline rows go back to ``imported`` (re-staged by the next
+      run); reviewed rows get a fresh verified copy in place, keeping the reviewer's work;
+    - neither copy nor original: ``source_missing`` with the reason (kept for the operator); an original that came
+      back moves a ``source_missing`` row to ``imported``;
+    - model image lost for a ``model_ready`` row: back to ``queued``;
+    - orphan temp files removed; reservations no live or published row holds released;
+    - rows in ``publishing`` left for the publisher, which continues each from its last done step.
+
+    Refuses to repair anything while another live process is running on this data dir (it is only reported).
+    """
+    report = detect(settings, deep=deep)
+    report.mode = "resume"
+    if report.live_runs:
+        report.kept.append("a live run is in progress: nothing repaired (stop it, or wait for it to finish)")
+        return report
+    run_id = _begin("recover", bus)
+    report.run_id = run_id
+    report.actions += repair_rows(report.files, settings, run_id=run_id, bus=bus, actor=ACTOR)
+    report.actions += remove_paths(report.files.orphans + report.files.leftovers, settings)
+    report.actions += release_dangling_reservations(report.files.dangling_reservations)
+    for p in report.publishing:
+        if p.state == State.PUBLISHING.value:
+            report.kept.append(f"photo {p.photo_id} {p.file_name or ''} stays publishing: `amirtui publish` continues "
+                               f"it after [{', '.join(p.done) or 'no step'}]")
+    for r in report.crashed_runs:
+        repo.finish_run(r.id, "recovered", detail=f"crashed; resumed by recovery run {run_id}")
+    _end(run_id, "recover", report, bus)
+    return report
+
+
+# ---------------------------------------------------------------- rollback
+
+
+def rollback(settings, bus: EventBus | None = None, run_id: int | None = None) -> RecoveryReport:
+    """Roll back unfinished runs (all crashed ones, or just ``run_id``): their never-published rows → ``rolled_back``.
+
+    Reservations of those rows are released (or handed to the published row using the name), their model image,
+    staged copy and render folder removed; originals are never touched. Rows in ``publishing`` and rows with a done
+    upload/catalog step are not rolled back: they are reported, to be finished by ``amirtui publish``.
+    """
+    report = detect(settings)
+    report.mode = "rollback"
+    if run_id is not None:
+        live = [r for r in report.live_runs if r.id == run_id]
+        if live:
+            report.kept.append(f"{live[0].text()} is still running: not rolled back")
+            return report
+        run = Run.get_or_none(Run.id == run_id)
+        if run is None:
+            report.kept.append(f"run {run_id} does not exist")
+            return report
+        targets = [_run_info(run)]
+    else:
+        targets = list(report.crashed_runs)
+    if not targets:
+        report.kept.append("no crashed or unfinished run to roll back")
+        return report
+    rec_id = _begin("rollback", bus)
+    report.run_id = rec_id
+    steps = {p.photo_id: p for p in _publishing_rows()}
+    for pid in sorted(_crash_touched_ids([t.id for t in targets])):
+        photo = Photo.get_by_id(pid)
+        state = State(photo.state)
+        if state in (State.PUBLISHED, State.ROLLED_BACK):
+            continue
+        pr = steps.get(pid)
+        if state == State.PUBLISHING or (pr is not None and pr.has_live_step):
+            report.kept.append(f"photo {pid} {photo.file_name or ''} has publish steps done [{', '.join(pr.done) if pr else ''}]"
+                               ": not rolled back — run `amirtui publish` to finish it")
+            continue
+        with database.atomic("IMMEDIATE"):  # state and name change together
+            repo.transition(pid, State.ROLLED_BACK, actor=ACTOR, run_id=rec_id,
+                            reason=f"run(s) {', '.join(str(t.id) for t in targets)} rolled back (was {state})")
+            handed = _release_or_hand_over(pid)
+        report.actions.append(f"photo {pid} {photo.original_name}: {state} → rolled_back" + handed)
+        report.actions += rollback_files(photo, settings)
+        if bus is not None:
+            from .events import RowChanged
+
+            bus.emit(RowChanged(photo_id=pid, from_state=state.value, to_state=State.ROLLED_BACK.value,
+                                reason="rolled back"))
+    report.actions += remove_paths(report.files.orphans, settings)
+    report.actions += release_dangling_reservations(_dangling_now())
+    for t in targets:
+        repo.finish_run(t.id, "rolled_back", detail=f"rolled back by recovery run {rec_id}")
+    _end(rec_id, "rollback", report, bus)
+    return report
+
+
+def _release_or_hand_over(photo_id: int) -> str:
+    """Release a rolled-back row's reservations; a name a published row uses is handed to that row instead."""
+    note = ""
+    for res in Reservation.select().where((Reservation.photo == photo_id) & Reservation.released_at.is_null()):
+        owner = (Photo.select(Photo.id).where((Photo.state == State.PUBLISHED.value) & (Photo.id != photo_id)
+                                              & (Photo.file_name.is_null(False)))
+                 .where(Photo.file_name == res.name).first())
+        if owner is not None:
+            Reservation.update(photo=owner.id).where(Reservation.id == res.id).execute()
+            note += f"; name {res.name} kept for published photo {owner.id}"
+        else:
+            Reservation.update(released_at=utcnow(), release_reason="rolled back").where(
+                Reservation.id == res.id).execute()
+            note += f"; name {res.name} released"
+    return note
+
+
+# ---------------------------------------------------------------- SQLite trouble
+
+
+def locked_by(db_path: Path | str) -> str | None:
+    """Which process holds the review DB: the single-instance lock's owner, else a process with the DB file open
+    (``/proc/*/fd`` scan, this host only). None when nobody else can be found."""
+    db_path = Path(db_path).resolve()
+    info = read_lock(db_path.parent / "amirtui.lock")
+    if info is not None and info.alive and info.pid != os.getpid():
+        return f"amirtui pid {info.pid} on {info.host} (from {db_path.parent / 'amirtui.lock'})"
+    wanted = {str(db_path), str(db_path) + "-wal", str(db_path) + "-shm"}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            for fd in (entry / "fd").iterdir():
+                try:
+                    if os.readlink(fd) in wanted:
+                        return f"pid {entry.name} ({_cmdline(entry)})"
+                except OSError:
+                    continue
+        except OSError:  # process ended or not ours to inspect
+            continue
+    return None
+
+
+def _cmdline(entry: Path) -> str:
+    try:
+        raw = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "?"
+    return raw[:120] or "?"
+
+
+def locked_message(db_path: Path | str) -> str:
+    """The operator's message for "database is locked": who holds it and what to do."""
+    who = locked_by(db_path)
+    if who:
+        return f"the database {db_path} is locked by {who}; wait for it to finish or stop it, then try again"
+    return (f"the database {db_path} is locked but no holding process was found on this host; it may be on a "
+            "network share used from another machine — close amirtui there and try again")
+
+
+__all__ = ["RecoveryReport", "PublishingRow", "RunInfo", "detect", "resume", "rollback", "locked_by",
+           "locked_message", "INTERMEDIATE"]
