@@ -12,23 +12,21 @@ from amirtui.core.publish.ftp_target import FTPTarget
 from amirtui.core.publish.targets import PublishError, RemoteConflict
 from amirtui.core.states import State
 from amirtui.core.xmp import read_xmp
-from tests.harness.ftp_server import FtpTestServer, make_self_signed_cert
 from tests.test_publish_support import files_under, make_approved
 
 
 @pytest.fixture(params=["ftp", "ftps"])
-def ftp_srv(request, tmp_path):
-    """A running FTP or FTPS server (explicit TLS, self-signed cert) plus a factory for clients that trust it."""
-    tls = make_self_signed_cert(tmp_path / "tls") if request.param == "ftps" else None
-    server = FtpTestServer(tmp_path / "ftp_root", tls=tls).start()
+def ftp_srv(request):
+    """The harness's FTP or FTPS server (explicit TLS, self-signed cert) plus a factory for clients that trust it."""
+    server = request.getfixturevalue("ftp_server" if request.param == "ftp" else "ftps_server")
+    tls = server.tls
     context = ssl.create_default_context(cafile=str(tls.cafile)) if tls else None
 
     def client() -> FTPTarget:
         return FTPTarget(server.host, server.port, server.user, server.password, tls=tls is not None, timeout=5,
                          ssl_context=context)
     server.client = client  # type: ignore[attr-defined]
-    yield server
-    server.stop()
+    return server
 
 
 def publisher(settings, srv) -> Publisher:
