@@ -27,12 +27,14 @@ import datetime as _dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from unidecode import unidecode
 
-from ..config import NamingConfig
 from .errors import AmirError
+
+if TYPE_CHECKING:  # settings are passed in; the core does not load them
+    from ..config import NamingConfig
 
 __all__ = [
     "NameParts",
@@ -290,9 +292,9 @@ class NameIndex:
     """
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        self._names: list[str] = []
+        self._names: list[tuple[str, str]] = []  # (name, casefolded name)
         self._taken: set[str] = set()
-        # per template tail (".jpg" casefolded): head.casefold() → (highest counter, that name's head)
+        # per template tail (".jpg" casefolded): head.casefold() → (highest counter, that name's head as written)
         self._by_tail: dict[str, dict[str, tuple[int, str]]] = {}
         for name in names:
             self.add(name)
@@ -309,31 +311,32 @@ class NameIndex:
         if key in self._taken:
             return
         self._taken.add(key)
-        self._names.append(name)
+        self._names.append((name, key))
         for tail_key, heads in self._by_tail.items():
-            self._index_one(name, tail_key, heads)
+            self._index_one(name, key, tail_key, heads)
 
     @staticmethod
-    def _index_one(name: str, tail_key: str, heads: dict[str, tuple[int, str]]) -> None:
-        if not name.casefold().endswith(tail_key):
+    def _index_one(name: str, key: str, tail_key: str, heads: dict[str, tuple[int, str]]) -> None:
+        if not key.endswith(tail_key):
             return
-        stem = name[: len(name) - len(tail_key)] if tail_key else name
-        digits = len(stem) - len(stem.rstrip("0123456789"))
-        if digits == 0:
-            return
-        head, counter = stem[:-digits], int(stem[-digits:])
-        hkey = head.casefold()
-        best = heads.get(hkey)
+        stem = key[: len(key) - len(tail_key)]
+        head_key = stem.rstrip("0123456789")
+        if len(head_key) == len(stem):
+            return  # no counter before the tail: not a name of this template
+        counter = int(stem[len(head_key):])
+        best = heads.get(head_key)
         if best is None or counter > best[0]:
-            heads[hkey] = (counter, head)
+            # the head as written (for reusing the Folder casing); casefold can change the length of non-ASCII text
+            head = name[: len(head_key)] if len(name) == len(key) else name
+            heads[head_key] = (counter, head)
 
     def _heads(self, tail: str) -> dict[str, tuple[int, str]]:
         tail_key = tail.casefold()
         heads = self._by_tail.get(tail_key)
         if heads is None:
             heads = {}
-            for name in self._names:
-                self._index_one(name, tail_key, heads)
+            for name, key in self._names:
+                self._index_one(name, key, tail_key, heads)
             self._by_tail[tail_key] = heads
         return heads
 
