@@ -11,6 +11,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from amirtui.config import NamingConfig
 from amirtui.core.naming import (
+    EmptyNamePart,
     NameIndex,
     NameParts,
     NameTooLong,
@@ -222,6 +223,11 @@ def test_too_long_name_is_a_clear_error() -> None:
     parts = NameParts("A very long subject name indeed", "Somewhere far away", "Landscape", "Canon_EOS_40D", "2020")
     with pytest.raises(NameTooLong, match=r"over the limit of 60.*shorten the Subject"):
         NameIndex().next_name(parts, cfg)
+
+
+def test_empty_part_is_refused_not_turned_into_a_double_underscore() -> None:
+    with pytest.raises(EmptyNamePart, match="Location is empty"):
+        NameIndex().next_name(NameParts("Eagle", " - ", "Wildlife", "Cam", "2020"), CFG)
 
 
 def test_validate_set_fields_reports_each_problem() -> None:

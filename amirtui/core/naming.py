@@ -41,6 +41,7 @@ __all__ = [
     "NameIndex",
     "NameTooLong",
     "TemplateError",
+    "EmptyNamePart",
     "slug",
     "title_parts",
     "folder_token",
@@ -56,6 +57,12 @@ class NameTooLong(AmirError):
     """A generated filename exceeds ``naming.max_length``."""
 
     title = "Filename too long"
+
+
+class EmptyNamePart(AmirError):
+    """A Subject, Location or Folder the template needs has nothing usable in a filename."""
+
+    title = "Missing name part"
 
 
 class TemplateError(AmirError):
@@ -246,6 +253,10 @@ def _render(parts: NameParts, cfg: NamingConfig) -> _Rendered:
         "Camera": slug(parts.camera, transliterate=tr) or slug(cfg.default_camera, transliterate=tr) or "Camera",
         "Year": slug(parts.year, transliterate=tr),
     }
+    for label in ("Subject", "Location", "Folder"):
+        if f"<{label}>" in head_t and not values[label]:
+            raise EmptyNamePart(f"the set's {label} is empty or has no letters or digits",
+                                fix=f"give the set a {label.lower()} (validate_set_fields reports this before import)")
     # the template as alternating literals and tokens: split() with one group keeps the token names at odd indexes
     pieces = _TOKEN.split(head_t)
     out = ""
