@@ -305,9 +305,26 @@ class Publisher:
                 repo.record_failure(pid, step, error)
                 log.error("id=%d could not be marked publish_failed: %s", pid, inner)
             return (step, error)
-        shutil.rmtree(row.work_dir, ignore_errors=True)  # rendered files are no longer needed
+        self._cleanup(row)
         log.info("id=%d file=%s PUBLISHED web=%s", pid, photo.file_name, row.web_url)
         return "published"
+
+    def _cleanup(self, row: _Row) -> None:
+        """Remove working files a published row no longer needs (validation flags leftovers as stale).
+
+        The staged copy goes only when it lives in our incoming dir and the original is still there at the same size:
+        nothing that cannot be made again is ever deleted.
+        """
+        shutil.rmtree(row.work_dir, ignore_errors=True)
+        p = row.photo
+        model = Path(p.model_image_path) if p.model_image_path else None
+        if model is not None and self.settings.ollama_tmp_dir in model.parents:
+            model.unlink(missing_ok=True)
+        staged = Path(p.staged_path) if p.staged_path else None
+        original = Path(p.original_path)
+        if (staged is not None and self.settings.incoming_dir in staged.parents and staged.is_file()
+                and original.is_file() and original.stat().st_size == staged.stat().st_size):
+            staged.unlink()
 
     # ---- steps
     def _prepare(self, photo: Photo, lane: Lane) -> _Row:
