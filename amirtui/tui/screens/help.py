@@ -43,7 +43,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(bindings_table(self.help_title, self.active, self.app.get_key_display), id="help-table")
+            self.table = bindings_table(self.help_title, self.active, self.app.get_key_display)
+            yield Static(self.table, id="help-table")
             yield Static("Esc closes · ctrl+p opens the command palette · keys can be remapped in config.yaml "
                          "(ui.keymap: {id: keys})", id="help-foot")
 
