@@ -397,3 +397,81 @@ def test_ftp_fail_rename_answers_the_code_once(ftp_server):
         assert sorted(ftp.nlst()) == ["tmp.JPG"]
         ftp.rename("tmp.JPG", "final.JPG")  # the fault was one-shot
         assert sorted(ftp.nlst()) == ["final.JPG"]
+
+
+# ---- SFTP -------------------------------------------------------------------------------------------------
+def _paramiko_client(server, known_hosts):
+    import paramiko
+
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(known_hosts))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    return client
+
+
+def test_sftp_server_answers_paramiko_with_password_and_key(sftp_server, tmp_path):
+    import io
+
+    known = sftp_server.known_hosts_file(tmp_path / "known_hosts")
+    payload = bytes(range(256)) * 1000
+    with _paramiko_client(sftp_server, known) as client:
+        client.connect(sftp_server.host, sftp_server.port, username=sftp_server.user,
+                       password=sftp_server.password, look_for_keys=False, allow_agent=False, timeout=5)
+        sftp = client.open_sftp()
+        sftp.mkdir("2024")
+        sftp.putfo(io.BytesIO(payload), "2024/.part-A.JPG")
+        assert sftp.stat("2024/.part-A.JPG").st_size == len(payload)
+        (sftp_server.root / "2024" / "A.JPG").write_bytes(b"old")
+        sftp.posix_rename("2024/.part-A.JPG", "2024/A.JPG")  # overwrites atomically
+        assert sftp.listdir("/") == ["2024"]  # chrooted: "/" is the server's root dir
+    assert (sftp_server.root / "2024" / "A.JPG").read_bytes() == payload
+
+    key = sftp_server.make_client_key(tmp_path / "id_ed25519")
+    with _paramiko_client(sftp_server, known) as client:
+        client.connect(sftp_server.host, sftp_server.port, username=sftp_server.user, key_filename=str(key),
+                       look_for_keys=False, allow_agent=False, timeout=5)
+        assert client.open_sftp().listdir("2024") == ["A.JPG"]
+
+
+def test_sftp_refuses_unknown_host_key_and_bad_credentials(sftp_server, tmp_path):
+    import paramiko
+
+    empty = tmp_path / "empty_known_hosts"
+    empty.write_text("")
+    with _paramiko_client(sftp_server, empty) as client, pytest.raises(paramiko.SSHException, match="not found"):
+        client.connect(sftp_server.host, sftp_server.port, username=sftp_server.user,
+                       password=sftp_server.password, look_for_keys=False, allow_agent=False, timeout=5)
+
+    other = tmp_path / "other_known_hosts"  # the right host name with somebody else's key
+    other.write_text(sftp_server.known_hosts_file(tmp_path / "kh").read_text().rsplit(" ", 1)[0] + " "
+                     + paramiko.Ed25519Key.from_private_key_file(
+                         str(sftp_server.make_client_key(tmp_path / "k2", authorize=False))).get_base64() + "\n")
+    with _paramiko_client(sftp_server, other) as client, pytest.raises(paramiko.BadHostKeyException):
+        client.connect(sftp_server.host, sftp_server.port, username=sftp_server.user,
+                       password=sftp_server.password, look_for_keys=False, allow_agent=False, timeout=5)
+
+    known = sftp_server.known_hosts_file(tmp_path / "known_hosts")
+    stranger = sftp_server.make_client_key(tmp_path / "stranger", authorize=False)
+    for creds in ({"password": "wrong"}, {"key_filename": str(stranger)}):
+        with _paramiko_client(sftp_server, known) as client, pytest.raises(paramiko.AuthenticationException):
+            client.connect(sftp_server.host, sftp_server.port, username=sftp_server.user, look_for_keys=False,
+                           allow_agent=False, timeout=5, **creds)
+
+
+def test_sftp_drop_after_bytes_breaks_the_upload_mid_file(sftp_server, tmp_path):
+    import io
+
+    import paramiko
+
+    sftp_server.drop_after_bytes(100_000, match="*.JPG")
+    known = sftp_server.known_hosts_file(tmp_path / "known_hosts")
+    with _paramiko_client(sftp_server, known) as client:
+        client.connect(sftp_server.host, sftp_server.port, username=sftp_server.user,
+                       password=sftp_server.password, look_for_keys=False, allow_agent=False, timeout=5)
+        sftp = client.open_sftp()
+        sftp.get_channel().settimeout(5)
+        sftp.putfo(io.BytesIO(b"t" * 300_000), "notes.txt")  # not matching: arrives whole
+        with pytest.raises((paramiko.SSHException, EOFError, OSError)):  # which one depends on timing
+            sftp.putfo(io.BytesIO(b"j" * 1_000_000), "B.JPG")
+    assert (sftp_server.root / "notes.txt").stat().st_size == 300_000
+    assert 0 < (sftp_server.root / "B.JPG").stat().st_size <= 100_000

@@ -140,3 +140,16 @@ def ftps_server(tmp_path: Path, tls_files):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def sftp_server(tmp_path: Path):
+    """A started asyncssh SFTP server chrooted to ``.root``: ``.host .port .user .password``,
+    ``known_hosts_file(path)``, ``make_client_key(path)``, ``drop_after_bytes(n)``."""
+    from tests.harness.sftp_server import SftpTestServer
+
+    server = SftpTestServer(tmp_path / "sftp-root").start()
+    try:
+        yield server
+    finally:
+        server.stop()

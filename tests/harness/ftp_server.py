@@ -185,8 +185,8 @@ class FtpTestServer:
         server = self._server
         assert server is not None
         try:
-            while not self._stop.is_set():
-                server.serve_forever(timeout=0.02, blocking=False, handle_exit=False)
+            while not self._stop.is_set():  # one poll per turn: the stop flag is seen within ~20 ms
+                server.ioloop.loop(timeout=0.02, blocking=False)
         finally:
             server.close_all()
 
