@@ -381,3 +381,10 @@ def test_cleanup_and_ensure_model_image(settings, db, bus, jpeg_factory):
     row = Photo.get_by_id(photo.id)
     row.model_image_path = str(other)
     assert cleanup_model_image(row, clear_field=False) is False and other.read_bytes() == b"keep me"
+
+
+def test_decompression_bomb_is_refused_not_decoded(jpeg_factory, monkeypatch, tmp_path: Path):
+    src = jpeg_factory(size=(1200, 800))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 200_000)  # 960k px is more than twice the limit: an error
+    with pytest.raises(ImageDecodeError, match=r"exceeds limit"):
+        write_model_image(src, tmp_path / "out", 7)
