@@ -3,7 +3,9 @@ validator applied to the reply (models still break a schema they were constraine
 
 from __future__ import annotations
 
+import copy
 import json
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,9 +37,14 @@ class ReplyInvalid(ValueError):
         self.detail = detail
 
 
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return CaptionReply.model_json_schema()  # pydantic builds it in milliseconds: once per process is enough
+
+
 def reply_schema() -> dict[str, Any]:
-    """The JSON schema passed to Ollama as ``format=``."""
-    return CaptionReply.model_json_schema()
+    """The JSON schema passed to Ollama as ``format=`` (a copy: callers may not mutate the cached one)."""
+    return copy.deepcopy(_schema())
 
 
 def parse_reply(content: str) -> CaptionReply:

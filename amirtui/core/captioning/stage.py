@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from ..db import repo
-from ..db.models import Photo, utcnow
+from ..db.models import Photo, database, utcnow
 from ..stage import Stage, StageContext
 from ..states import State
 from .client import OllamaPool
@@ -32,17 +32,15 @@ class DbAttempts:
         self.photo_id = photo_id
         self.max_attempts = max_attempts
 
-    def _count(self) -> int:
-        return Photo.select(Photo.attempts).where(Photo.id == self.photo_id).scalar() or 0
-
     def exhausted(self) -> bool:
-        return self._count() >= self.max_attempts
+        return (Photo.select(Photo.attempts).where(Photo.id == self.photo_id).scalar() or 0) >= self.max_attempts
 
     def begin(self) -> bool:
-        if self.exhausted():
-            return False
-        repo.update_fields(self.photo_id, attempts=Photo.attempts + 1, error_stage="caption")
-        return True
+        # check and count in one statement: no window for another writer, one transaction instead of two
+        with database.atomic("IMMEDIATE"):
+            counted = Photo.update(attempts=Photo.attempts + 1, error_stage="caption").where(
+                (Photo.id == self.photo_id) & (Photo.attempts < self.max_attempts)).execute()
+        return counted == 1
 
     def succeeded(self) -> None:
         repo.update_fields(self.photo_id, attempts=Photo.attempts - 1)
@@ -139,11 +137,11 @@ class CaptionStage(Stage):
         result = caption_with_fallback(self.pool, photo_id, messages, judge=judge, bus=ctx.bus,
                                        attempts=DbAttempts(photo_id, cfg.max_attempts), cancel=ctx.cancel,
                                        source=self.name)
-        self._store(photo_id, result, ctx)
+        self._store(photo, result, ctx)
 
-    def _store(self, photo_id: int, result: FlowResult, ctx: StageContext) -> None:
+    def _store(self, photo: Photo, result: FlowResult, ctx: StageContext) -> None:
         cfg = ctx.settings.ollama
-        photo = Photo.get_by_id(photo_id)
+        photo_id = photo.id
         if result.reply is not None:
             with self._write_lock:
                 self._store_text(photo, result, ctx)
@@ -151,9 +149,10 @@ class CaptionStage(Stage):
             self._finish_no_text(photo, f"no AI text: {result.no_host}", ctx)
         elif result.cancelled:
             return  # the operator stopped the run: the row stays scored for the next one
-        elif result.quarantined or photo.attempts >= cfg.max_attempts:
+        elif result.quarantined or DbAttempts(photo_id, cfg.max_attempts).exhausted():
             self._quarantine(photo, ctx)
         else:
+            photo = Photo.get_by_id(photo_id)
             ctx.bus.warning(f"[CAPTION-FAIL] id={photo_id} no usable text ({result.last_error}); attempt "
                             f"{photo.attempts} of {cfg.max_attempts}, left for the next run", source=self.name)
             self._add_report(photo, State.SCORED.value, [], result)
