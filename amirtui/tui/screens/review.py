@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -96,6 +96,10 @@ class ReviewScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(ReviewTable).focus()
         self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Small terminals (80×24 over SSH) drop the preview so the table and editor stay usable."""
+        self.set_class(event.size.width < 100 or event.size.height < 30, "-narrow")
 
     # ------------------------------------------------------------ loading
     @property

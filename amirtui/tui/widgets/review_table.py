@@ -8,9 +8,10 @@ from textual.widgets import DataTable
 
 from ...core.review import ReviewRow
 
+#: (key, label, width); the file name comes last so a narrow terminal truncates it, not the state.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("id", "id", 6), ("file", "file name", 40), ("band", "band", 8), ("qr", "QR", 5), ("gate", "gate", 10),
-    ("state", "state", 13),
+    ("id", "id", 5), ("state", "state", 14), ("gate", "gate", 10), ("band", "band", 8), ("qr", "QR", 4),
+    ("file", "file name", 56),
 )
 
 
@@ -18,7 +19,7 @@ def cells(row: ReviewRow, busy: str = "") -> tuple[str, ...]:
     """The display text of one row's cells (``busy`` replaces the state, e.g. while generating)."""
     qr = "" if row.qr is None else f"{row.qr:.1f}"
     state = busy or row.state + (" ✎" if row.text_source == "manual" else "")
-    return (str(row.id), row.file_name or "—", row.qc_band or "—", qr, row.gate_status or "—", state)
+    return (str(row.id), state, row.gate_status or "—", row.qc_band or "—", qr, row.file_name or "—")
 
 
 class ReviewTable(DataTable):
