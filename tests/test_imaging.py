@@ -388,3 +388,23 @@ def test_decompression_bomb_is_refused_not_decoded(jpeg_factory, monkeypatch, tm
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 200_000)  # 960k px is more than twice the limit: an error
     with pytest.raises(ImageDecodeError, match=r"exceeds limit"):
         write_model_image(src, tmp_path / "out", 7)
+
+
+def test_oversized_maker_note_is_dropped_with_a_note_and_the_rest_kept():
+    from amirtui.core.imaging import _publish_exif
+
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Canon", "Canon EOS R5"
+    # Re-serialised EXIF over one JPEG segment (65,533 bytes) would make Pillow refuse to save the web image.
+    exif[0x8769] = {0x9003: "2024:05:01 06:12:00", 0x927C: b"\x01" * 70_000}
+    loaded = Image.Exif()
+    loaded.load(exif.tobytes())  # as read from a file: sub-IFDs are offsets until asked for
+    notes: list[str] = []
+    data = _publish_exif(loaded, False, "big.jpg", notes)
+    assert 0 < len(data) <= 65533
+    assert notes and "big.jpg: maker note dropped" in notes[0]
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48)).save(buf, "JPEG", exif=data)
+    out = Image.open(buf).getexif()
+    assert out[0x0110] == "Canon EOS R5" and out.get_ifd(0x8769)[0x9003] == "2024:05:01 06:12:00"
+    assert 0x927C not in out.get_ifd(0x8769)

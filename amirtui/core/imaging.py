@@ -250,9 +250,14 @@ class RenderedPair:
 def _publish_exif(exif: Image.Exif, strip_gps: bool, name: str, notes: list[str]) -> bytes:
     """The kept capture EXIF as bytes: Orientation = 1 (pixels are upright now), GPS gone when asked."""
     # Load the sub-IFDs as dicts so tobytes() writes them out as IFDs (a bare offset would point at garbage).
-    sub = {tag: dict(exif.get_ifd(tag)) for tag in (IFD_EXIF, IFD_GPS) if tag in exif}
+    def ifd(tag: int) -> dict:
+        value = exif.get(tag)
+        return dict(value) if isinstance(value, dict) else dict(exif.get_ifd(tag))
+
+    sub = {tag: ifd(tag) for tag in (IFD_EXIF, IFD_GPS) if tag in exif}
     if IFD_EXIF in sub and TAG_INTEROP in sub[IFD_EXIF]:
-        interop = dict(exif.get_ifd(TAG_INTEROP))
+        value = sub[IFD_EXIF][TAG_INTEROP]
+        interop = dict(value) if isinstance(value, dict) else dict(exif.get_ifd(TAG_INTEROP))
         if interop:
             sub[IFD_EXIF][TAG_INTEROP] = interop
         else:
