@@ -101,8 +101,8 @@ def test_ollama_errors_reach_the_client_as_response_errors(ollama_server):
     assert missing.value.error == 'model "nope:1b" not found, try pulling it first'
 
     ollama_server.queue(DEFAULT_MODEL, error=(500, "llama runner process has terminated"))
-    ollama_server.queue(DEFAULT_MODEL, error=(503, "server busy, please try again.  maximum pending requests "
-                                                   "exceeded"))
+    busy_message = "server busy, please try again.  maximum pending requests exceeded"
+    ollama_server.queue(DEFAULT_MODEL, error=(503, busy_message))
     with pytest.raises(ollama.ResponseError) as crashed:
         _chat(client, stream=False)
     assert (crashed.value.status_code, crashed.value.error) == (500, "llama runner process has terminated")

@@ -4,12 +4,16 @@ Registered from ``tests/conftest.py`` (``pytest_plugins = ["tests.harness.fixtur
 127.0.0.1 on a free port, starts in well under a second, and stops without hanging even when a test left a
 client or handler stuck. Heavy imports (asyncssh, pyftpdlib, cryptography, pymysql) happen inside the
 fixtures so test modules that do not use them pay nothing.
+
+Fixtures: ``ollama_server`` (+ ``DEFAULT_MODEL``), ``unused_port``, ``jpeg_factory``, ``mysql_server`` /
+``mysql_db`` (session; skip unless ``AMIRTUI_TEST_MYSQL_URL``), ``tcp_proxy`` (factory), ``tls_files``
+(session), ``ftp_server``, ``ftps_server``, ``sftp_server``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

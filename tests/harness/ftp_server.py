@@ -13,7 +13,7 @@ import ipaddress
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pyftpdlib.authorizers import DummyAuthorizer
@@ -45,7 +45,7 @@ def make_self_signed_cert(directory: Path, common_name: str = "127.0.0.1") -> Tl
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())  # EC: key generation in ~1 ms, RSA takes ~100
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
             .not_valid_after(now + timedelta(days=1))
@@ -97,9 +97,9 @@ class _FaultyDTP(_DropMixin, DTPHandler):
 class _FaultyHandlerMixin:
     """Control-channel side: ``fail_rename`` and a record of completed uploads."""
 
-    harness: "FtpTestServer"
+    harness: FtpTestServer
 
-    def ftp_RNTO(self, path: str):  # noqa: N802 - pyftpdlib naming
+    def ftp_RNTO(self, path: str):
         failure = self.harness._take_rename_failure()
         if failure is not None:
             self._rnfr = None
@@ -155,7 +155,7 @@ class FtpTestServer:
             return self._rename_failures.pop(0) if self._rename_failures else None
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
-    def start(self) -> "FtpTestServer":
+    def start(self) -> FtpTestServer:
         """Bind a free loopback port and serve in a daemon thread; returns self."""
         authorizer = DummyAuthorizer()
         authorizer.add_user(self.user, self.password, str(self.root), perm="elradfmwMT")
@@ -196,7 +196,7 @@ class FtpTestServer:
         if self._thread is not None:
             self._thread.join(timeout=3)
 
-    def __enter__(self) -> "FtpTestServer":
+    def __enter__(self) -> FtpTestServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

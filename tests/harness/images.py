@@ -137,7 +137,10 @@ class JpegFactory:
         self._count = 0
 
     def __call__(self, name: str | None = None, **options) -> Path:
-        """``make_jpeg(directory / name, **options)``; name defaults to ``IMG_0001.JPG``, ``IMG_0002.JPG`` …"""
+        """``make_jpeg(directory / name, **options)``; name defaults to ``IMG_0001.JPG``, ``IMG_0002.JPG`` …
+
+        ``name`` may also be an absolute path (e.g. ``tmp_path / "set" / "a.jpg"``), which is used as is.
+        """
         self._count += 1
         options.setdefault("seed", self._count)
         return make_jpeg(self.directory / (name or f"IMG_{self._count:04d}.JPG"), **options)

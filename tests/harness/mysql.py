@@ -44,7 +44,7 @@ class MySQLTarget:
             params["database"] = self.database
         return pymysql.connect(**params)
 
-    def via(self, host: str, port: int) -> "MySQLTarget":
+    def via(self, host: str, port: int) -> MySQLTarget:
         """The same database reached through another address, e.g. a ``tcp_proxy`` in front of the server."""
         return replace(self, host=host, port=port)
 

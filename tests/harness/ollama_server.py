@@ -25,10 +25,11 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 Reply = Callable[[dict], "dict | str"]
 
@@ -131,7 +132,7 @@ def _fill_schema(content: dict, schema: Any) -> dict:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 class OllamaServer:
@@ -199,7 +200,7 @@ class OllamaServer:
         assert self._httpd is not None, "server not started"
         return self._httpd.server_address[1]
 
-    def start(self) -> "OllamaServer":
+    def start(self) -> OllamaServer:
         """Bind 127.0.0.1:0 and serve in a daemon thread; returns self."""
         server = self
 
@@ -230,7 +231,7 @@ class OllamaServer:
         if self._thread:
             self._thread.join(timeout=2)
 
-    def __enter__(self) -> "OllamaServer":
+    def __enter__(self) -> OllamaServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -281,7 +282,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     # ---- plumbing --------------------------------------------------------------------------------------
@@ -300,7 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str) -> None:
         self._send_json(status, {"error": message})
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         self._record(None)
         owner = self.owner
         with owner._lock:
@@ -312,7 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/api/ps":
             self._send_json(200, {"models": [
                 {"name": m.name, "model": m.name, "size": m.size, "digest": m.digest, "details": m.details(),
-                 "expires_at": (m.expires_at or datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat(),
+                 "expires_at": (m.expires_at or datetime.now(UTC) + timedelta(minutes=5)).isoformat(),
                  "size_vram": m.size_vram, "context_length": m.context_length} for m in models if m.loaded]})
         elif self.path in ("/", "/api/version"):
             self._send_json(200, {"version": "0.12.0"})
@@ -322,12 +323,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"404 page not found")
 
-    def do_HEAD(self) -> None:  # noqa: N802 - the client probes "/" with HEAD in some versions
+    def do_HEAD(self) -> None:
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:

@@ -72,7 +72,7 @@ class SftpTestServer:
         return None
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
-    def start(self) -> "SftpTestServer":
+    def start(self) -> SftpTestServer:
         """Start the loop thread and listen on a free loopback port; returns self once it accepts."""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sftp-test-server", daemon=True)
@@ -145,7 +145,7 @@ class SftpTestServer:
         if not self._loop.is_running():
             self._loop.close()
 
-    def __enter__(self) -> "SftpTestServer":
+    def __enter__(self) -> SftpTestServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -35,7 +35,7 @@ class TcpProxy:
         with self._lock:
             return len(self._live) // 2
 
-    def start(self) -> "TcpProxy":
+    def start(self) -> TcpProxy:
         """Listen on a free loopback port and start accepting; returns self."""
         self._listen()
         self._accept_thread = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
@@ -59,7 +59,7 @@ class TcpProxy:
                 continue
             try:
                 client, _ = listener.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             if self._blocked.is_set():  # raced with block(): this one must not get through either
                 client.close()
@@ -149,7 +149,7 @@ class TcpProxy:
         if self._accept_thread:
             self._accept_thread.join(timeout=2)
 
-    def __enter__(self) -> "TcpProxy":
+    def __enter__(self) -> TcpProxy:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
