@@ -1,0 +1,177 @@
+"""The scoring stage: model_ready → scored, with raw scores, website columns, QR, QC band and provenance.
+
+It scores the row's model image (≤1024 px, upright, written by the imaging stage); only when that is missing does it
+decode the staged original with a draft decode at ``quality.score_max_px``. A photo that cannot be scored is retried
+once, then moved on with ``scoring_failed`` and the reason — never with a made-up score. A metric that crashes is
+disabled for the rest of the run with one warning line (not one per photo); the photo is scored without it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from PIL import Image
+
+from ..db import repo
+from ..db.models import Photo
+from ..stage import Stage, StageContext
+from ..states import State
+from .classical import classical_scores, load_score_image
+from .metrics import LoadedMetric, load_metrics
+from .qr import compute_qr
+
+#: Photo columns the website shows, fed from these metric / measure names.
+WEBSITE_COLUMNS: dict[str, str] = {
+    "nima": "nima_score",
+    "brisque": "brisque_score",
+    "laion_aes": "clip_aesthetic_score",
+    "piqe": "piqe_score",
+    "blur": "blur_score",
+    "brightness": "brightness_score",
+    "contrast": "contrast_score",
+}
+
+ATTEMPTS = 2  # the first try and one retry
+
+
+def to_tensor(img: Image.Image, device: str = "cpu") -> Any:
+    """An RGB PIL image as a (1, 3, H, W) float tensor in [0, 1], exactly as pyiqa's own loader makes it
+    (``torchvision.transforms.functional.to_tensor``: uint8 → float32, ÷ 255), so values match pyiqa's tables."""
+    import numpy as np  # noqa: PLC0415
+    import torch  # noqa: PLC0415
+
+    arr = np.array(img.convert("RGB"), dtype=np.uint8, copy=True)
+    return torch.from_numpy(arr).permute(2, 0, 1).contiguous().unsqueeze(0).float().div(255).to(device)
+
+
+@dataclass
+class Scorer:
+    """Runs the loaded pyiqa metrics plus the classical measures on one image.
+
+    Thread-safe: a metric that raises is disabled for the rest of the run, reported once through ``warn``.
+    """
+
+    metrics: list[LoadedMetric]
+    warn: Callable[[str], None]
+    disabled: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def active(self) -> list[LoadedMetric]:
+        """Metrics not disabled so far."""
+        return [m for m in self.metrics if m.name not in self.disabled]
+
+    def _disable(self, name: str, error: BaseException) -> None:
+        with self._lock:
+            if name in self.disabled:
+                return
+            self.disabled[name] = f"{type(error).__name__}: {error}"[:300]
+        self.warn(f"quality metric '{name}' crashed ({self.disabled[name]}); disabled for the rest of this run")
+
+    def score(self, img: Image.Image) -> dict[str, dict[str, Any]]:
+        """``{metric: {"value": float, "lower_better": bool}}`` for the classical measures and every active metric.
+
+        Classical measures raise (the image is unusable); a pyiqa metric's crash only removes that metric.
+        """
+        c = classical_scores(img)
+        scores: dict[str, dict[str, Any]] = {
+            "blur": {"value": c.blur, "lower_better": False},
+            "brightness": {"value": c.brightness, "lower_better": False},
+            "contrast": {"value": c.contrast, "lower_better": False},
+        }
+        tensors: dict[str, Any] = {}
+        for m in self.active():
+            try:
+                x = tensors.get(m.device)
+                if x is None:
+                    x = tensors[m.device] = to_tensor(img, m.device)
+                value = float(m.fn(x).reshape(-1)[0].item())
+                if not math.isfinite(value):
+                    raise ValueError(f"returned a non-finite score ({value})")
+            except Exception as exc:  # a metric crash must not fail the photo
+                self._disable(m.name, exc)
+                continue
+            scores[m.name] = {"value": value, "lower_better": m.lower_better}
+        return scores
+
+
+def score_fields(scores: dict[str, dict[str, Any]], qr_weights: dict[str, float]) -> dict[str, Any]:
+    """The Photo fields for a scored row: raw scores, website columns, QR, band and provenance."""
+    raw = {k: v["value"] for k, v in scores.items()}
+    result = compute_qr(raw, qr_weights)
+    for comp, norm in result.normalised.items():
+        src = {"clip_aesthetic": "laion_aes"}.get(comp, comp)
+        if src in scores:
+            scores[src]["norm"] = norm
+    fields: dict[str, Any] = {col: raw.get(src) for src, col in WEBSITE_COLUMNS.items()}
+    fields.update(
+        scores=scores, qr=result.qr, qc_band=result.band, qr_metrics=result.contributed,
+        scoring_failed=False, scoring_reason=None,
+    )
+    return fields
+
+
+class ScoringStage(Stage):
+    """Pipeline stage ``score``: model_ready → scored (see the module docstring)."""
+
+    name = "score"
+    input_state = State.MODEL_READY
+
+    def __init__(self, concurrency: int | None = None) -> None:
+        self.concurrency = concurrency or 1
+        self.scorer: Scorer | None = None
+
+    def setup(self, ctx: StageContext) -> None:
+        """Load the configured metrics once for the run; missing ones are skipped with one warning each."""
+        self.concurrency = ctx.settings.quality.workers
+        metrics, _ = load_metrics(ctx.settings, warn=lambda msg: ctx.bus.warning(msg, source=self.name))
+        self.scorer = Scorer(metrics, warn=lambda msg: ctx.bus.warning(msg, source=self.name))
+        names = ", ".join(m.name for m in metrics) or "none"
+        ctx.bus.info(f"scoring with pyiqa metrics: {names} + classical blur/brightness/contrast", source=self.name)
+
+    def teardown(self, ctx: StageContext) -> None:
+        """Drop the metrics (frees GPU memory)."""
+        self.scorer = None
+
+    def _image(self, photo: Photo, max_px: int) -> Image.Image:
+        model = Path(photo.model_image_path) if photo.model_image_path else None
+        if model is not None and model.is_file():
+            return load_score_image(model, max_px)
+        if photo.staged_path and Path(photo.staged_path).is_file():
+            return load_score_image(photo.staged_path, max_px)
+        raise FileNotFoundError(
+            f"neither the model image ({photo.model_image_path or 'not recorded'}) nor the staged copy "
+            f"({photo.staged_path or 'not recorded'}) exists"
+        )
+
+    def process(self, photo_id: int, ctx: StageContext) -> None:
+        """Score one photo (one retry) and move it to ``scored``."""
+        if self.scorer is None:
+            self.setup(ctx)
+        assert self.scorer is not None
+        q = ctx.settings.quality
+        photo = Photo.get_by_id(photo_id)
+        error = ""
+        for attempt in range(1, ATTEMPTS + 1):
+            if ctx.cancel.is_set():
+                return  # the row stays model_ready; the next run scores it
+            try:
+                fields = score_fields(self.scorer.score(self._image(photo, q.score_max_px)), dict(q.qr_weights))
+                repo.transition(
+                    photo_id, State.SCORED, reason=f"QR {fields['qr']} ({fields['qc_band']})",
+                    run_id=ctx.run_id, bus=ctx.bus, expect=[State.MODEL_READY], **fields,
+                )
+                return
+            except (OSError, ValueError, Image.DecompressionBombError) as exc:  # the image, not the code
+                error = f"{type(exc).__name__}: {exc}"
+                if attempt < ATTEMPTS:
+                    ctx.bus.warning(f"[RETRY] id={photo_id} scoring failed ({error}); retrying once", source=self.name)
+        reason = f"scoring failed twice: {error}"[:1000]
+        ctx.bus.warning(f"id={photo_id} {photo.original_name}: {reason}", source=self.name)
+        repo.transition(
+            photo_id, State.SCORED, reason=reason, run_id=ctx.run_id, bus=ctx.bus, expect=[State.MODEL_READY],
+            scoring_failed=True, scoring_reason=reason, qr=None, qc_band=None, qr_metrics=[], scores={},
+        )
