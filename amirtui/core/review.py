@@ -16,7 +16,7 @@ from typing import Any, Iterable, NamedTuple
 import peewee as pw
 
 from .db import repo
-from .db.models import Photo, Reservation, StateChange, database, utcnow
+from .db.models import Photo, PhotoSet, Reservation, StateChange, database, utcnow
 from .errors import AmirError, IllegalTransition, ReservationConflict
 from .events import EventBus, RowChanged
 from .states import REVIEWABLE, State
@@ -174,7 +174,8 @@ def get_row(photo_id: int) -> ReviewRow:
 
 def load_detail(photo_id: int) -> PhotoDetail:
     """Everything the editor shows for a photo; raises :class:`ReviewRefused` when the id does not exist."""
-    p = Photo.get_or_none(Photo.id == photo_id)
+    # one joined query: this runs on every cursor move
+    p = Photo.select(Photo, PhotoSet).join(PhotoSet).where(Photo.id == photo_id).first()
     if p is None:
         raise ReviewRefused(f"photo {photo_id} does not exist", fix="refresh the table")
     s = p.set
