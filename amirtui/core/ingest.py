@@ -142,6 +142,9 @@ def _known_hash(content_hash: str) -> str | None:
 
 def import_sets(specs: list[SetSpec], settings, bus: EventBus, *, smoke: int | None = None) -> ImportReport:
     """Validate all sets, then create their rows. Nothing is written when any set has a problem."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = settings.ingest.max_image_pixels  # one decompression-bomb limit everywhere
     results = [SetResult(spec=s) for s in specs]
     for res in results:
         res.problems, res.accepted, res.refused = validate_set(res.spec, settings)

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .db import repo
-from .db.models import Photo
+from .db.models import Photo, database
 from .events import EventBus, RunFinished, RunStarted, StageProgressed
 from .logs import log_crash
 from .stage import Stage, StageContext
@@ -59,6 +59,9 @@ class Pipeline:
     """Run the stages concurrently until no stage has work left (or cancel is set)."""
 
     def __init__(self, settings, bus: EventBus, stages: list[Stage] | None = None, *, poll: float = 0.25) -> None:
+        from PIL import Image
+
+        Image.MAX_IMAGE_PIXELS = settings.ingest.max_image_pixels  # one decompression-bomb limit for every stage
         self.settings = settings
         self.bus = bus
         self.stages = stages if stages is not None else default_stages(settings)
@@ -67,6 +70,7 @@ class Pipeline:
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self.stats: dict[str, StageStats] = {s.name: StageStats() for s in self.stages}
+        self._pending_setup: dict = {}
 
     # ---------------------------------------------------------------- public
     def run(self) -> RunResult:
@@ -79,17 +83,13 @@ class Pipeline:
         outcome = "ok"
         ready: list[Stage] = []
         try:
-            for stage in self.stages:
-                try:
-                    stage.setup(ctx)
-                except Exception as exc:  # a stage that cannot start (e.g. model host down) is reported, others go on
-                    log_crash("stage setup failed", exc, context=stage.name)
-                    self.bus.error(f"stage {stage.name} could not start: {exc}", source="pipeline")
-                    continue
-                ready.append(stage)
-                pools[stage.name] = ThreadPoolExecutor(max_workers=max(1, stage.concurrency),
-                                                       thread_name_prefix=f"amirtui-{stage.name}")
-            self._schedule(ready, pools, ctx)
+            # Set stages up in parallel: loading pyiqa (~5 s) or warming a model must not hold back staging.
+            with ThreadPoolExecutor(max_workers=len(self.stages) or 1, thread_name_prefix="amirtui-setup") as setup_pool:
+                setups = [(stage, setup_pool.submit(stage.setup, ctx)) for stage in self.stages]
+                for stage, fut in setups:
+                    fut.add_done_callback(lambda _f: self._wake.set())
+                self._pending_setup = dict(setups)
+                self._schedule(ready, pools, ctx)
             if self.cancel.is_set():
                 outcome = "cancelled"
         except BaseException as exc:
@@ -113,6 +113,12 @@ class Pipeline:
     # ---------------------------------------------------------------- scheduling
     def _candidates(self, stage: Stage, ctx: StageContext, limit: int) -> list[int]:
         st = self.stats[stage.name]
+        # One read transaction: the candidate list and every order_ok() check see the same snapshot. Without it a
+        # row that moved between the two queries could be named before an earlier row of its set.
+        with database.atomic():
+            return self._candidates_in_snapshot(stage, ctx, limit, st)
+
+    def _candidates_in_snapshot(self, stage: Stage, ctx: StageContext, limit: int, st: StageStats) -> list[int]:
         q = (Photo.select(Photo.id).where(Photo.state == stage.input_state.value)
              .order_by(Photo.set, Photo.seq, Photo.id).limit(limit + len(st.seen) + len(st.in_flight)))
         out = []
@@ -126,11 +132,28 @@ class Pipeline:
                 break
         return out
 
+    def _admit_ready_stages(self, stages: list[Stage], pools: dict[str, ThreadPoolExecutor]) -> None:
+        """Move stages whose setup finished into the running list (in pipeline order); report failed setups."""
+        for stage, fut in list(self._pending_setup.items()):
+            if not fut.done():
+                continue
+            del self._pending_setup[stage]
+            exc = fut.exception()
+            if exc is not None:  # a stage that cannot start (e.g. no metric loads) is reported; the others go on
+                log_crash("stage setup failed", exc, context=stage.name)
+                self.bus.error(f"stage {stage.name} could not start: {exc}", source="pipeline")
+                continue
+            pools[stage.name] = ThreadPoolExecutor(max_workers=max(1, stage.concurrency),
+                                                   thread_name_prefix=f"amirtui-{stage.name}")
+            stages.append(stage)
+            stages.sort(key=self.stages.index)
+
     def _schedule(self, stages: list[Stage], pools: dict[str, ThreadPoolExecutor], ctx: StageContext) -> None:
         while True:
             if self.cancel.is_set():
                 break
             self._wake.clear()
+            self._admit_ready_stages(stages, pools)
             submitted = False
             for stage in stages:
                 st = self.stats[stage.name]
@@ -144,7 +167,7 @@ class Pipeline:
                     fut = pools[stage.name].submit(self._run_one, stage, pid, ctx)
                     fut.add_done_callback(lambda f, s=stage, p=pid: self._finished(f, s, p))
                     submitted = True
-            if not submitted and not any(self.stats[s.name].in_flight for s in stages):
+            if not submitted and not self._pending_setup and not any(self.stats[s.name].in_flight for s in stages):
                 if not any(self._candidates(s, ctx, 1) for s in stages):
                     break  # nothing in flight, nothing to pick: done
             self._wake.wait(self.poll)
