@@ -91,3 +91,21 @@ def test_connection_dropped_mid_file_then_rerun_finishes(settings, db, sftp_serv
     assert len(files) == 4 and not [f for f in files if "amirtui-part" in f]
     web = (sftp_server.root / Photo.get_by_id(ids[0]).web_remote_path).read_bytes()
     assert web.endswith(b"\xff\xd9") and read_xmp(web)["caption"]
+
+
+def test_foreign_file_is_never_replaced_and_rerun_after_cleanup(settings, db, sftp_server, known, tmp_path):
+    [pid] = make_approved(tmp_path / "src", 1)
+    name = Photo.get_by_id(pid).file_name
+    foreign = sftp_server.root / "photos" / "2023" / "Landscape" / name
+    foreign.parent.mkdir(parents=True)
+    foreign.write_bytes(b"someone else's photo")
+    summary = Publisher(settings, target_factory=lambda: client_for(sftp_server, known), catalog_factory=None).run()
+    assert [(i, step) for i, step, _ in summary.failed] == [(pid, "upload_web")]
+    assert "does not belong to this row" in Photo.get_by_id(pid).last_error
+    assert foreign.read_bytes() == b"someone else's photo"
+    assert files_under(sftp_server.root) == [f"photos/2023/Landscape/{name}"]  # the temp upload was removed
+
+    foreign.unlink()
+    assert Publisher(settings, target_factory=lambda: client_for(sftp_server, known),
+                     catalog_factory=None).run().published == [pid]
+    assert len(files_under(sftp_server.root)) == 2

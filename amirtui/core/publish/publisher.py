@@ -234,6 +234,7 @@ class Publisher:
             lane = Lane(self.target_factory(), self.catalog_factory() if self.catalog_factory else None)
             made.append(lane)
             lanes.put(lane)
+        self._connect_lanes(made if ids else [])
 
         def work(pid: int) -> None:
             if self.cancel.is_set():
@@ -272,6 +273,17 @@ class Publisher:
 
             summary.validation = validate(self.settings, secrets, check_urls=self.settings.publish.verify_urls)
         return summary
+
+    def _connect_lanes(self, lanes: list[Lane]) -> None:
+        """Open every lane's target connection up front (in parallel): a bad host key or password shows at once in
+        the log. A failure here is only logged; each row then reports it as its own upload error and retries."""
+        def connect(lane: Lane) -> None:
+            try:
+                lane.target.connect()
+            except Exception as exc:
+                log.error("cannot open a %s connection: %s", lane.target.name, redact(str(exc)))
+        with ThreadPoolExecutor(max_workers=len(lanes) or 1) as pool:
+            list(pool.map(connect, lanes))
 
     def publish_row(self, pid: int, lane: Lane) -> str | tuple[str, str]:
         """Publish one row on ``lane``: ``"published"``, ``"skipped"`` or ``(step, error)`` when a step failed."""

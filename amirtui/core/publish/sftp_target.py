@@ -58,6 +58,7 @@ class SFTPTarget(BaseTarget):
     """Upload over SFTP (paramiko). Password or key authentication; host key checked against ``known_hosts``."""
 
     name = "sftp"
+    rename_refuses_existing = True  # SFTPv3 rename fails on an existing target: it is the ownership check
 
     def __init__(
         self,
@@ -186,8 +187,12 @@ class SFTPTarget(BaseTarget):
         self._call(lambda sftp: sftp.remove(path))
 
     def _rename(self, src: str, dst: str, *, replace: bool) -> None:
-        # posix_rename overwrites atomically (SFTPv3 rename fails when the target exists)
-        self._call(lambda sftp: sftp.posix_rename(src, dst))
+        # posix_rename overwrites atomically (only for a file this row owns); the plain SFTPv3 rename refuses an
+        # existing target, so a foreign file can never be replaced even if it appeared a moment ago
+        if replace:
+            self._call(lambda sftp: sftp.posix_rename(src, dst))
+        else:
+            self._call(lambda sftp: sftp.rename(src, dst))
 
     def __repr__(self) -> str:  # never show the password
         return f"SFTPTarget({self.user}@{self.host}:{self.port}, base dir via publisher)"

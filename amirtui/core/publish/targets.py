@@ -160,19 +160,29 @@ class BaseTarget:
     def _rename(self, src: str, dst: str, *, replace: bool) -> None:
         raise NotImplementedError
 
+    #: True when ``_rename(..., replace=False)`` itself refuses an existing destination (SFTPv3 rename does): the
+    #: separate existence check before the upload is skipped, saving a round trip per file.
+    rename_refuses_existing = False
+
+    def _exists_error(self, path: str, existing: int | None) -> RemoteConflict:
+        size = f" ({existing} bytes)" if existing is not None else ""
+        return RemoteConflict(
+            f"{self.name}: {path} already exists{size} and does not belong to this row",
+            fix="check who published it; delete or rename that file on the server if it is stale, then publish again",
+        )
+
     # ---- the recipe
     def put_atomic(self, path: str, data: bytes, *, may_replace: bool) -> None:
         """Upload to a temp name, verify its size, rename into place.
 
         An existing file at ``path`` is replaced only when ``may_replace`` (this row owns it); otherwise
-        :class:`RemoteConflict` is raised before anything is written.
+        :class:`RemoteConflict` is raised and the existing file is left untouched.
         """
-        existing = self.size(path)
-        if existing is not None and not may_replace:
-            raise RemoteConflict(
-                f"{self.name}: {path} already exists ({existing} bytes) and does not belong to this row",
-                fix="check who published it; delete or rename that file on the server if it is stale, then publish again",
-            )
+        existing: int | None = None
+        if not (self.rename_refuses_existing and not may_replace):
+            existing = self.size(path)
+            if existing is not None and not may_replace:
+                raise self._exists_error(path, existing)
         self._makedirs(posixpath.dirname(path))
         tmp = temp_name(path)
         self._write(tmp, data)
@@ -186,7 +196,15 @@ class BaseTarget:
                 f"{self.name}: uploaded {tmp} has {got} bytes, expected {len(data)}",
                 fix="the transfer was cut short; publish again to retry this row",
             )
-        self._rename(tmp, path, replace=existing is not None)
+        try:
+            self._rename(tmp, path, replace=may_replace or existing is not None)
+        except PublishError:
+            if self.rename_refuses_existing and not may_replace:
+                found = self.size(path)
+                if found is not None:  # the refusal was the "already exists" answer
+                    self._delete(tmp)
+                    raise self._exists_error(path, found) from None
+            raise
 
 
 class LocalTarget(BaseTarget):
