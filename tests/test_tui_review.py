@@ -212,15 +212,41 @@ async def test_filters_search_and_empty_state(settings, queue):
         assert [state(i) for i in queue] == ["prefilled"] * 3 + ["needs_work"]
 
 
-async def test_generate_reports_when_captioning_is_unavailable(settings, queue):
-    app = make_app(settings, preview="off")
+async def test_generate_recaptions_the_row_through_the_loopback_ollama(settings, db, bus, ollama_server):
+    from tests.test_captioning_stage import FALLBACK, PRIMARY, Replies, make_rows, make_settings, run_stage
+
+    ollama_server.add_model(FALLBACK)
+    ollama_server.behave(PRIMARY, reply=Replies())
+    s = make_settings(settings, ollama_server.url)
+    ids = make_rows(s, 2)
+    run_stage(s, bus, ids)  # the real caption stage brings them to review
+    before = Photo.get_by_id(ids[0]).ai_caption
+    ollama_server.behave(PRIMARY, latency=0.5)  # long enough to see the row busy
+    app = make_app(s, preview="off")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(ReviewTable)
+        assert table.current_id == ids[0]
+        await pilot.press("g")
+        assert table.get_cell(str(ids[0]), "state") == "⟳ generating"  # the row shows it is busy
+        await settle(app, pilot)
+        p = Photo.get_by_id(ids[0])
+        assert p.ai_caption != before and p.caption == p.ai_caption
+        assert "generating" not in table.get_cell(str(ids[0]), "state")
+        assert app.screen.query_one(EditorPanel).values()["caption"] == p.caption  # the editor shows the new text
+        assert any("new text generated" in n.message for n in app._notifications)
+
+
+async def test_generate_tells_why_when_no_ollama_answers(settings, db, unused_port):
+    from tests.test_captioning_stage import make_rows, make_settings
+
+    s = make_settings(settings, f"http://127.0.0.1:{unused_port}")
+    ids = make_rows(s, 1)
+    Photo.update(state="needs_work").where(Photo.id == ids[0]).execute()
+    app = make_app(s, preview="off")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("g")
         await settle(app, pilot)
-        try:
-            import amirtui.core.captioning.generate  # noqa: F401
-        except ImportError:
-            assert any("Generate unavailable" in (n.title or "") for n in app._notifications)
-        table = app.screen.query_one(ReviewTable)
-        assert "generating" not in table.get_cell(str(queue[0]), "state")
+        assert any("no Ollama host is answering" in n.message for n in app._notifications)
+        assert app.screen.query_one(ReviewTable).get_cell(str(ids[0]), "state") == "needs_work"

@@ -364,13 +364,21 @@ class ReviewScreen(Screen):
                                            "check that amirtui.core.captioning is installed and Ollama is enabled"))
             self.post_message(RowsChanged([rv.get_row(photo_id)]))
             return
+        note, severity = "", "information"
         try:
-            generate_row(photo_id, self.amir.settings, self.amir.bus)
+            result = generate_row(photo_id, self.amir.settings, self.amir.bus)
         except AmirError as exc:
             self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
         except Exception as exc:  # the model server can fail in many ways: tell the operator, keep the app
             self.post_message(ActionFailed("Generate failed", f"photo {photo_id}: {exc}", "see logs/latest_run.log"))
-        self.post_message(RowsChanged([rv.get_row(photo_id)]))
+        else:
+            if not getattr(result, "ok", True):
+                note, severity = f"#{photo_id}: Generate failed — {result.error}", "error"
+            elif getattr(result, "kept_manual", False):
+                note = f"#{photo_id}: new AI text saved; your edited text was kept (revert with ctrl+r to use it)"
+            else:
+                note = f"#{photo_id}: new text generated → {getattr(result, 'state', '')}"
+        self.post_message(RowsChanged([rv.get_row(photo_id)], note, severity))
 
     # -- bulk and undo
     def action_bulk(self, decision: str) -> None:
@@ -490,7 +498,7 @@ class ReviewScreen(Screen):
     # ------------------------------------------------------------ core events
     def on_core_event(self, event: Event) -> None:
         """A row changed elsewhere (pipeline, another action): refresh it if it is on this page."""
-        if isinstance(event, RowChanged) and str(event.photo_id) in self.table.rows:
+        if isinstance(event, RowChanged) and str(event.photo_id) in self.table.rows and event.photo_id not in self._busy:
             try:
                 self.table.update_row(rv.get_row(event.photo_id))
             except Exception:  # the row vanished or the DB is busy: the next reload shows the truth
