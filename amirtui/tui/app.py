@@ -9,20 +9,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import logging
+from collections import deque
+from typing import Any, Callable
 
+from textual import work
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
 from ..config import Settings
 from ..core.db import open_db
 from ..core.db.models import database
-from ..core.events import Event, EventBus
+from ..core.events import Event, EventBus, LogLine, RunFinished, RunStarted, StageProgressed
 from .bindings import bind, binding_ids, validate_keymap
 from .commands import ScreenActions
 from .messages import CoreEventReceived
 from .screens.dialogs import ConfirmScreen
 from .screens.help import HelpScreen
 from .screens.review import ReviewScreen
+from .screens.run import RunScreen
 from .widgets.preview import prepare_renderer
 
 log = logging.getLogger("amirtui.tui")
@@ -36,7 +40,7 @@ class AmirApp(App[None]):
 
     CSS_PATH = CSS_FILE
     TITLE = "amirtui"
-    MODES = {"review": ReviewScreen}
+    MODES = {"review": ReviewScreen, "run": RunScreen}
     DEFAULT_MODE = "review"
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [
@@ -44,16 +48,26 @@ class AmirApp(App[None]):
         bind("ctrl+q", "quit", "Quit", "app.quit", "Leave amirtui (work in progress is kept in the DB)",
              priority=True),
         bind("f2", "switch_mode('review')", "Review", "app.review", "Go to the review queue", show=False),
+        bind("f3", "switch_mode('run')", "Run", "app.run", "Go to the run: stage board and live log", show=False),
     ]
 
-    def __init__(self, settings: Settings, bus: EventBus, preview_mode: str, keymap: dict[str, str]) -> None:
+    def __init__(self, settings: Settings, bus: EventBus, preview_mode: str, keymap: dict[str, str],
+                 stages: Callable[[], list] | None = None) -> None:
         super().__init__()
+        self.stage_factory = stages
+        """Builds the stage list for a run; None = the standard stages (tests pass their own)."""
         self.settings = settings
         self.bus = bus
         self.preview_mode = preview_mode
         self._user_keymap = keymap
         self._unsubscribe = None
         self.animation_level = "full" if settings.ui.animations else "none"
+        # What the run screen shows, collected here so nothing is lost while another screen is active.
+        self.progress: dict[str, StageProgressed] = {}
+        self.log_history: deque[tuple[int, str]] = deque(maxlen=settings.ui.log_lines)
+        self.runtime_line = ""
+        self.run_status = "no run yet — press r on the Run screen (F3) to start"
+        self.pipeline: Any = None
 
     def on_mount(self) -> None:
         if self._user_keymap:
@@ -74,10 +88,50 @@ class AmirApp(App[None]):
                         severity="error", timeout=10)
 
     def on_core_event_received(self, message: CoreEventReceived) -> None:
-        """Hand a core event to the active screen if it wants events."""
+        """Record a core event for the run screen, then hand it to the active screen if it wants events."""
+        event = message.event
+        if isinstance(event, StageProgressed):
+            self.progress[event.stage] = event
+        else:
+            self.log_history.append((event.level, event.text()))
+            if isinstance(event, LogLine) and event.message.startswith("Ollama runtime:"):
+                self.runtime_line = event.message
+            elif isinstance(event, RunStarted):
+                self.run_status = f"run {event.run_id} ({event.kind}) running…"
+            elif isinstance(event, RunFinished):
+                self.run_status = f"run {event.run_id} ({event.kind}) finished: {event.outcome}"
         handler = getattr(self.screen, "on_core_event", None)
         if handler is not None:
             handler(message.event)
+
+    # ------------------------------------------------------------ the pipeline (owned by the app, not a screen)
+    @property
+    def pipeline_running(self) -> bool:
+        """True while a pipeline worker is running."""
+        return any(w.group == "pipeline" and w.is_running for w in self.workers)
+
+    def start_pipeline(self, stages: list | None = None) -> None:
+        """Start (or resume) the pipeline in a thread worker of the App: switching screens never stops it."""
+        if self.pipeline_running:
+            return
+        from ..core.pipeline import Pipeline  # heavy stage modules load lazily, not at start-up
+
+        self.progress.clear()
+        if stages is None and self.stage_factory is not None:
+            stages = self.stage_factory()
+        self.pipeline = Pipeline(self.settings, self.bus, stages)
+        self.run_status = "starting…"
+        self._run_pipeline(self.pipeline)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pipeline", description="pipeline run")
+    def _run_pipeline(self, pipeline: Any) -> None:
+        pipeline.run()
+
+    def cancel_pipeline(self) -> None:
+        """Ask the running pipeline to stop after the rows in flight."""
+        if self.pipeline is not None:
+            self.pipeline.cancel.set()
+            self.run_status = "cancelling: waiting for the rows in flight…"
 
     def action_help(self) -> None:
         """Show the bindings of the current screen."""
@@ -91,14 +145,15 @@ class AmirApp(App[None]):
         self.bus.emit(event)
 
 
-BINDING_OWNERS.extend([AmirApp, ReviewScreen, ConfirmScreen, HelpScreen])
+BINDING_OWNERS.extend([AmirApp, ReviewScreen, RunScreen, ConfirmScreen, HelpScreen])
 
 
 def make_app(settings: Settings, *, bus: EventBus | None = None, preview: str | None = None,
-             db_path: Path | None = None) -> AmirApp:
+             db_path: Path | None = None, stages: Callable[[], list] | None = None) -> AmirApp:
     """Build the app: validate ``ui.keymap``, open the review DB, pick and import the preview renderer.
 
-    ``preview`` overrides ``ui.preview`` (tests force ``halfcell``); ``db_path`` overrides ``settings.db_path``.
+    ``preview`` overrides ``ui.preview`` (tests force ``halfcell``); ``db_path`` overrides ``settings.db_path``;
+    ``stages`` builds the pipeline's stage list (default: the standard stages).
     Raises :class:`~amirtui.core.errors.ConfigError` for a keymap naming an unknown binding id.
     """
     keymap = validate_keymap(dict(settings.ui.keymap), binding_ids(BINDING_OWNERS))
@@ -108,7 +163,7 @@ def make_app(settings: Settings, *, bus: EventBus | None = None, preview: str | 
         open_db(path)
     mode = preview or settings.ui.preview
     prepare_renderer(mode)  # textual-image probes the terminal on import: must happen before App.run()
-    return AmirApp(settings, bus or EventBus(), mode, keymap)
+    return AmirApp(settings, bus or EventBus(), mode, keymap, stages)
 
 
 __all__ = ["AmirApp", "make_app"]
