@@ -193,3 +193,26 @@ def test_weight_table_matches_pyiqa():
     import clip
 
     assert clip.clip._MODELS["ViT-L/14"] == [f.url for f in KNOWN_WEIGHTS["laion_aes"] if f.kind == "clip"][0]
+
+
+def test_download_guard_stops_clip_and_pyiqa_downloads_without_network(tmp_path):
+    # bypass the file table on purpose: even if it were wrong, building a metric can only fail fast, never download
+    from amirtui.core.quality.metrics import MissingWeightFile, _create, import_pyiqa
+
+    weights = tmp_path / "weights"
+    pyiqa = import_pyiqa(weights)
+    started = time.monotonic()
+    with pytest.raises(MissingWeightFile) as info:
+        _create(pyiqa, "laion_aes", "cpu", weights)
+    assert info.value.file_name == "ViT-L-14.pt" and info.value.directory == weights / "clip"
+    with pytest.raises(MissingWeightFile) as info:
+        _create(pyiqa, "niqe", "cpu", weights)
+    assert info.value.file_name == "niqe_modelparameters.mat"
+    assert time.monotonic() - started < 20
+    assert not any(weights.rglob("*.pt")) and not any(weights.rglob("*.mat"))
+
+
+def test_a_too_small_image_fails_the_photo_not_the_metric(piqe_scorer):
+    with pytest.raises(ValueError, match="only 20x8 px"):
+        piqe_scorer.score(Image.new("RGB", (20, 8), (90, 90, 90)))
+    assert piqe_scorer.disabled == {}

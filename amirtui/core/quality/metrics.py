@@ -18,10 +18,13 @@ to the network — so even a metric missing from the table can only fail fast, n
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
 import os
 import sys
 import threading
 import urllib.parse
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal
@@ -160,8 +163,6 @@ def import_pyiqa(weights_dir: Path) -> Any:
     """Import pyiqa (~5 s the first time) with every cache pointed at ``weights_dir`` and the hub offline."""
     with _env_lock:
         point_caches(weights_dir, offline=True)
-        import warnings
-
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
             import pyiqa  # noqa: PLC0415 - deliberately lazy
@@ -175,6 +176,13 @@ def download_guard(weights_dir: Path) -> Iterator[None]:
     """While active, pyiqa's and CLIP's downloaders raise :class:`MissingWeightFile` instead of using the network,
     and CLIP models are read from ``<weights_dir>/clip``."""
     from pyiqa.utils import download_util  # noqa: PLC0415
+
+    if importlib.util.find_spec("clip") is not None:
+        # pyiqa imports its archs (and CLIP with them) lazily, inside create_metric: import CLIP now so its
+        # downloader can be replaced before a CLIP-based metric reaches it
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+            importlib.import_module("clip.clip")
 
     def refuse(url: str, dst: str, *args: Any, **kwargs: Any) -> None:
         raise MissingWeightFile(os.path.basename(dst), os.path.dirname(dst))

@@ -36,6 +36,7 @@ WEBSITE_COLUMNS: dict[str, str] = {
 }
 
 ATTEMPTS = 2  # the first try and one retry
+MIN_SIDE = 32  # smaller images cannot be scored meaningfully (PIQE works on 16 px blocks and crashes below that)
 
 
 def to_tensor(img: Image.Image, device: str = "cpu") -> Any:
@@ -76,6 +77,9 @@ class Scorer:
 
         Classical measures raise (the image is unusable); a pyiqa metric's crash only removes that metric.
         """
+        if min(img.size) < MIN_SIDE:
+            # the photo's problem, not the metrics': refuse it here so no metric "crashes" and gets disabled
+            raise ValueError(f"image is only {img.size[0]}x{img.size[1]} px; at least {MIN_SIDE} px a side is needed")
         c = classical_scores(img)
         scores: dict[str, dict[str, Any]] = {
             "blur": {"value": c.blur, "lower_better": False},
