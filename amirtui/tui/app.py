@@ -25,6 +25,7 @@ from .commands import ScreenActions
 from .messages import CoreEventReceived
 from .screens.dialogs import ConfirmScreen
 from .screens.help import HelpScreen
+from .screens.preflight import PreflightScreen
 from .screens.review import ReviewScreen
 from .screens.run import RunScreen
 from .widgets.preview import prepare_renderer
@@ -40,7 +41,7 @@ class AmirApp(App[None]):
 
     CSS_PATH = CSS_FILE
     TITLE = "amirtui"
-    MODES = {"review": ReviewScreen, "run": RunScreen}
+    MODES = {"review": ReviewScreen, "run": RunScreen, "preflight": PreflightScreen}
     DEFAULT_MODE = "review"
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [
@@ -48,11 +49,14 @@ class AmirApp(App[None]):
         bind("ctrl+q", "quit", "Quit", "app.quit", "Leave amirtui (work in progress is kept in the DB)",
              priority=True),
         bind("f2", "switch_mode('review')", "Review", "app.review", "Go to the review queue", show=False),
+        bind("f4", "switch_mode('preflight')", "Preflight", "app.preflight", "Check everything a run needs",
+             show=False),
         bind("f3", "switch_mode('run')", "Run", "app.run", "Go to the run: stage board and live log", show=False),
     ]
 
     def __init__(self, settings: Settings, bus: EventBus, preview_mode: str, keymap: dict[str, str],
-                 stages: Callable[[], list] | None = None) -> None:
+                 stages: Callable[[], list] | None = None, start: str = "review") -> None:
+        self.DEFAULT_MODE = start  # read by App.__init__: the first screen mounted is the start screen
         super().__init__()
         self.stage_factory = stages
         """Builds the stage list for a run; None = the standard stages (tests pass their own)."""
@@ -145,15 +149,16 @@ class AmirApp(App[None]):
         self.bus.emit(event)
 
 
-BINDING_OWNERS.extend([AmirApp, ReviewScreen, RunScreen, ConfirmScreen, HelpScreen])
+BINDING_OWNERS.extend([AmirApp, ReviewScreen, RunScreen, PreflightScreen, ConfirmScreen, HelpScreen])
 
 
 def make_app(settings: Settings, *, bus: EventBus | None = None, preview: str | None = None,
-             db_path: Path | None = None, stages: Callable[[], list] | None = None) -> AmirApp:
+             db_path: Path | None = None, stages: Callable[[], list] | None = None, start: str = "review") -> AmirApp:
     """Build the app: validate ``ui.keymap``, open the review DB, pick and import the preview renderer.
 
     ``preview`` overrides ``ui.preview`` (tests force ``halfcell``); ``db_path`` overrides ``settings.db_path``;
-    ``stages`` builds the pipeline's stage list (default: the standard stages).
+    ``stages`` builds the pipeline's stage list (default: the standard stages); ``start`` is the first screen
+    (``review`` | ``run`` | ``preflight``).
     Raises :class:`~amirtui.core.errors.ConfigError` for a keymap naming an unknown binding id.
     """
     keymap = validate_keymap(dict(settings.ui.keymap), binding_ids(BINDING_OWNERS))
@@ -163,7 +168,9 @@ def make_app(settings: Settings, *, bus: EventBus | None = None, preview: str | 
         open_db(path)
     mode = preview or settings.ui.preview
     prepare_renderer(mode)  # textual-image probes the terminal on import: must happen before App.run()
-    return AmirApp(settings, bus or EventBus(), mode, keymap, stages)
+    if start not in AmirApp.MODES:
+        raise ValueError(f"unknown start screen '{start}': use one of {', '.join(AmirApp.MODES)}")
+    return AmirApp(settings, bus or EventBus(), mode, keymap, stages, start)
 
 
 __all__ = ["AmirApp", "make_app"]

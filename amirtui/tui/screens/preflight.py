@@ -1,0 +1,106 @@
+"""PreflightScreen: every check a run depends on — green / yellow / red, what was found, the fix.
+
+Checks run in a worker (Ollama, FTP/SFTP, MySQL and the pyiqa import take seconds); ``r`` runs them again and Enter
+proceeds to the Run screen only when no line is red.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ...core.errors import AmirError
+from ..bindings import bind
+
+MARK = {"green": ("✔ ok", "green"), "yellow": ("▲ warn", "yellow"), "red": ("✘ FAIL", "bold red")}
+
+
+class PreflightScreen(Screen):
+    """The checks table and a summary line."""
+
+    TITLE = "Preflight"
+    BINDINGS = [
+        bind("r", "rerun", "Re-run checks", "preflight.rerun", "Run every check again"),
+        bind("enter", "proceed", "Proceed", "preflight.proceed", "Go to the Run screen (only with no red line)"),
+    ]
+
+    @dataclass
+    class ChecksDone(Message):
+        """The preflight checks finished."""
+
+        checks: list
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checks: list | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("running checks…", id="preflight-summary")
+        yield DataTable(id="preflight-table", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("", key="level", width=7)
+        table.add_column("check", key="name", width=22)
+        table.add_column("found", key="found", width=60)
+        table.add_column("fix", key="fix")
+        self.action_rerun()
+
+    def action_rerun(self) -> None:
+        """Run the checks again."""
+        self.checks = None
+        self.query_one("#preflight-summary", Static).update("running checks…")
+        self.refresh_bindings()
+        self._run_checks()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preflight", description="preflight checks")
+    def _run_checks(self) -> None:
+        from ...core.preflight import RED, Check, run_checks
+        from ...secrets import load_secrets
+
+        settings = self.app.settings  # type: ignore[attr-defined]
+        try:
+            secrets = load_secrets(settings)
+        except AmirError as exc:  # a bad secrets file is itself a red line
+            self.post_message(self.ChecksDone([Check("secrets", RED, exc.detail, exc.fix)]))
+            return
+        self.post_message(self.ChecksDone(run_checks(settings, secrets)))
+
+    @on(ChecksDone)
+    def show_checks(self, message: ChecksDone) -> None:
+        """Fill the table and the summary."""
+        self.checks = message.checks
+        table = self.query_one(DataTable)
+        table.clear()
+        for i, c in enumerate(message.checks):
+            label, style = MARK.get(c.level, (c.level, ""))
+            table.add_row(Text(label, style=style), c.name, c.found, c.fix if c.level != "green" else "", key=str(i))
+        reds = sum(c.level == "red" for c in message.checks)
+        yellows = sum(c.level == "yellow" for c in message.checks)
+        text = (f"{len(message.checks)} checks: {reds} red, {yellows} yellow — "
+                + ("fix the red lines, then press r" if reds else "ready: Enter goes to the Run screen"))
+        self.query_one("#preflight-summary", Static).update(text)
+        self.refresh_bindings()
+
+    @property
+    def ready(self) -> bool:
+        """True when the checks ran and none is red."""
+        return self.checks is not None and not any(c.level == "red" for c in self.checks)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Proceed only with no red line."""
+        if action == "proceed":
+            return True if self.ready else None
+        return True
+
+    def action_proceed(self) -> None:
+        """Go to the Run screen."""
+        if self.ready:
+            self.app.switch_mode("run")

@@ -1,0 +1,39 @@
+"""Preflight screen: real checks (core.preflight) shown green/yellow/red; proceed only when no line is red."""
+
+from __future__ import annotations
+
+from amirtui.tui.app import make_app
+from amirtui.tui.screens.preflight import PreflightScreen
+from amirtui.tui.screens.run import RunScreen
+from tests.test_tui_review import settle
+
+
+async def test_red_line_blocks_proceed_until_fixed_and_rerun(settings, db, home):
+    settings.quality.enabled = False  # keeps the test from importing pyiqa (~5 s); its line is then yellow
+    blocker = home / "logs"
+    blocker.write_text("a file where the logs directory should be")  # logs dir not writable → red
+    app = make_app(settings, preview="off", start="preflight")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PreflightScreen)
+        table = screen.query_one("#preflight-table")
+        names = [table.get_row_at(i)[1] for i in range(table.row_count)]
+        assert "logs dir" in names
+        row = table.get_row_at(names.index("logs dir"))
+        assert str(row[0]) == "✘ FAIL" and row[3]  # red with a fix
+        reds_before = sum(c.level == "red" for c in screen.checks)
+        assert f"{reds_before} red" in str(screen.query_one("#preflight-summary").render())
+        await pilot.press("enter")
+        assert isinstance(app.screen, PreflightScreen)  # refused while red
+        blocker.unlink()
+        await pilot.press("r")
+        await settle(app, pilot)
+        logs = next(c for c in screen.checks if c.name == "logs dir")
+        assert logs.level == "green"
+        reds_after = sum(c.level == "red" for c in screen.checks)
+        assert reds_after == reds_before - 1
+        await pilot.press("enter")
+        await pilot.pause()
+        # other red lines (e.g. a publish target not configured on this machine) still hold the operator back
+        assert isinstance(app.screen, RunScreen if reds_after == 0 else PreflightScreen)
