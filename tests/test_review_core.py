@@ -158,7 +158,7 @@ def test_rename_conflict_is_refused_and_changes_nothing(rows):
     assert review.check_name("bad/name.JPG", rows[0]).startswith("the filename contains '/'")
     assert "must end in .JPG" in review.check_name("x.png", rows[0])
     assert review.check_name(before.file_name.lower(), rows[0]) == ""  # its own name in another case is fine
-    d = review.save_edits(rows[0], file_name=before.file_name.lower())
+    review.save_edits(rows[0], file_name=before.file_name.lower())
     assert repo.active_reservation(before.file_name).name == before.file_name.lower()
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from amirtui.core import review
 from amirtui.core.db import repo
 from amirtui.core.db.models import Photo
 from amirtui.tui.app import make_app

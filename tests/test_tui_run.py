@@ -11,8 +11,8 @@ from amirtui.core.db.models import Photo
 from amirtui.core.stage import Stage, StageContext
 from amirtui.core.states import State
 from amirtui.tui.app import make_app
-from amirtui.tui.screens.run import RunScreen
 from amirtui.tui.screens.review import ReviewScreen
+from amirtui.tui.screens.run import RunScreen
 from amirtui.tui.widgets.log_pane import LogPane
 from amirtui.tui.widgets.stage_board import StageBoard
 from tests.test_review_core import make_set

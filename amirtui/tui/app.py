@@ -6,11 +6,11 @@ project-root ``styles.tcss`` is a copy kept identical by a test, for people who 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import logging
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App

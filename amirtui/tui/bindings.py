@@ -6,7 +6,7 @@ the key, never a silently ignored remap.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from textual.binding import Binding
 

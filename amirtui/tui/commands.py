@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
-from typing import Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -15,7 +15,7 @@ class ScreenActions(Provider):
 
     def _commands(self) -> Iterator[tuple[str, str, str]]:
         screen = self.screen
-        for bid, b in binding_ids([type(screen)]).items():
+        for b in binding_ids([type(screen)]).values():
             action = b.action
             name = action.split("(")[0]
             if not b.description or screen.check_action(name, ()) is False:

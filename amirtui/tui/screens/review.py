@@ -7,27 +7,27 @@ that posts a message back.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+import logging
+from collections.abc import Callable
+from typing import Any
 
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from ...core import review as rv
 from ...core.errors import AmirError
 from ...core.events import Event, RowChanged
 from ..bindings import bind
-from ..messages import ActionFailed, BulkCounted, DetailSaved, NameChecked, PageLoaded, RowsChanged
+from ..messages import ActionFailed, BulkCounted, PageLoaded, RowsChanged
 from ..widgets.editor import EditorPanel
 from ..widgets.preview import ImagePreview
 from ..widgets.review_table import ReviewTable
 from .dialogs import ConfirmScreen
+from .review_editing import ReviewEditing
 
-if TYPE_CHECKING:
-    from ..app import AmirApp
-
+log = logging.getLogger("amirtui.tui")
 STATE_CYCLE: tuple[tuple[str, ...], ...] = ((), ("prefilled",), ("needs_work",), ("quarantined",), ("approved",),
                                             ("rejected",), ("publish_failed",))
 BAND_CYCLE: tuple[str | None, ...] = (None, *rv.BANDS)
@@ -35,7 +35,7 @@ SORT_CYCLE: tuple[tuple[str, bool], ...] = (("id", False), ("qr", True), ("band"
 _ROW_ACTIONS = {"approve", "reject", "pending", "edit", "save", "revert", "generate"}
 
 
-class ReviewScreen(Screen):
+class ReviewScreen(ReviewEditing):
     """Review the queue from the keyboard: decide, edit, generate, bulk, undo, filter."""
 
     TITLE = "Review"
@@ -76,11 +76,6 @@ class ReviewScreen(Screen):
         self._advance_from: set[int] = set()
         """Rows whose successful decision moves the cursor on (reviewers go down the list)."""
 
-    @property
-    def amir(self) -> "AmirApp":
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         ui = self.amir.settings.ui
         with Horizontal(id="review-main"):
@@ -102,16 +97,6 @@ class ReviewScreen(Screen):
         self.set_class(event.size.width < 100 or event.size.height < 30, "-narrow")
 
     # ------------------------------------------------------------ loading
-    @property
-    def table(self) -> ReviewTable:
-        """The queue table."""
-        return self.query_one(ReviewTable)
-
-    @property
-    def editor(self) -> EditorPanel:
-        """The editor panel."""
-        return self.query_one(EditorPanel)
-
     def reload(self, keep_id: int | None = None) -> None:
         """Load the current page of the current filter (in a worker; stale results are dropped)."""
         self._generation += 1
@@ -186,9 +171,6 @@ class ReviewScreen(Screen):
         return True
 
     # ------------------------------------------------------------ actions
-    def _current(self) -> int | None:
-        return self.table.current_id
-
     def action_move(self, step: int) -> None:
         """Move the cursor (j / k)."""
         t = self.table
@@ -266,119 +248,6 @@ class ReviewScreen(Screen):
         if message.note:
             self.notify(message.note, severity=message.severity, timeout=8)  # type: ignore[arg-type]
         self.refresh_bindings()
-
-    # -- editing
-    def action_edit(self) -> None:
-        """Focus the next editor field."""
-        if self.editor.detail is not None:
-            self.editor.focus_field()
-
-    def action_save(self) -> None:
-        """Save the editor (same as Enter in a field)."""
-        if self.editor.detail is not None:
-            self._save(self.editor.detail.id, self.editor.values())
-
-    @on(EditorPanel.SaveRequested)
-    def save_requested(self, message: EditorPanel.SaveRequested) -> None:
-        """Enter in the editor."""
-        self._save(message.photo_id, message.values)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save", description="save edits")
-    def _save(self, photo_id: int, values: dict[str, str]) -> None:
-        try:
-            detail = rv.save_edits(photo_id, caption=values["caption"], alt_text=values["alt_text"],
-                                   keywords=values["keywords"], file_name=values["file_name"],
-                                   max_length=self.amir.settings.naming.max_length)
-        except AmirError as exc:
-            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
-            return
-        self.post_message(DetailSaved(detail, f"saved #{photo_id}"))
-        self.post_message(RowsChanged([rv.get_row(photo_id)]))
-
-    def action_revert(self) -> None:
-        """Final text ← AI text."""
-        pid = self._current()
-        if pid is not None:
-            self._revert(pid)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save", description="revert to AI text")
-    def _revert(self, photo_id: int) -> None:
-        try:
-            detail = rv.revert_text(photo_id)
-        except AmirError as exc:
-            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
-            return
-        self.post_message(DetailSaved(detail, f"#{photo_id}: text reverted to the AI text"))
-        self.post_message(RowsChanged([rv.get_row(photo_id)]))
-
-    @on(DetailSaved)
-    def saved(self, message: DetailSaved) -> None:
-        """Show the saved values and go back to the table."""
-        if self.editor.detail is not None and self.editor.detail.id == message.detail.id:
-            self.editor.bind_detail(message.detail)
-            self.table.focus()
-        if message.note:
-            self.notify(message.note, timeout=3)
-
-    def action_cancel_edit(self) -> None:
-        """Escape: discard unsaved edits (or the search text) and return to the table."""
-        if self.focused is self.query_one("#search", Input):
-            self.query_one("#search", Input).value = self.review_filter.text
-        else:
-            self.editor.revert()
-        self.table.focus()
-
-    @on(EditorPanel.NameEdited)
-    def name_edited(self, message: EditorPanel.NameEdited) -> None:
-        """Check the typed filename against reservations while the operator types."""
-        self._check_name(message.photo_id, message.name)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="namecheck", description="check filename")
-    def _check_name(self, photo_id: int, name: str) -> None:
-        self.post_message(NameChecked(photo_id, name, rv.check_name(name, photo_id,
-                                                                   max_length=self.amir.settings.naming.max_length)))
-
-    @on(NameChecked)
-    def show_name_check(self, message: NameChecked) -> None:
-        """Show the result next to the field if it is still the name being typed."""
-        if self.editor.detail is not None and self.editor.detail.id == message.photo_id and \
-                self.editor.values()["file_name"] == message.name:
-            self.editor.set_name_status(message.problem)
-
-    # -- generate
-    def action_generate(self) -> None:
-        """Caption the row again with the model (in a worker; the row shows it is busy)."""
-        pid = self._current()
-        if pid is None or pid in self._busy:
-            return
-        self._busy.add(pid)
-        self.table.update_row(rv.get_row(pid), busy="⟳ generating")
-        self._generate(pid)
-
-    @work(thread=True, exit_on_error=False, group="generate", description="generate caption")
-    def _generate(self, photo_id: int) -> None:
-        try:
-            from ...core.captioning.generate import generate_row  # lazy: optional, and heavy to import
-        except ImportError as exc:
-            self.post_message(ActionFailed("Generate unavailable", f"captioning is not available in this install ({exc})",
-                                           "check that amirtui.core.captioning is installed and Ollama is enabled"))
-            self.post_message(RowsChanged([rv.get_row(photo_id)]))
-            return
-        note, severity = "", "information"
-        try:
-            result = generate_row(photo_id, self.amir.settings, self.amir.bus)
-        except AmirError as exc:
-            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
-        except Exception as exc:  # the model server can fail in many ways: tell the operator, keep the app
-            self.post_message(ActionFailed("Generate failed", f"photo {photo_id}: {exc}", "see logs/latest_run.log"))
-        else:
-            if not getattr(result, "ok", True):
-                note, severity = f"#{photo_id}: Generate failed — {result.error}", "error"
-            elif getattr(result, "kept_manual", False):
-                note = f"#{photo_id}: new AI text saved; your edited text was kept (revert with ctrl+r to use it)"
-            else:
-                note = f"#{photo_id}: new text generated → {getattr(result, 'state', '')}"
-        self.post_message(RowsChanged([rv.get_row(photo_id)], note, severity))
 
     # -- bulk and undo
     def action_bulk(self, decision: str) -> None:
@@ -501,5 +370,5 @@ class ReviewScreen(Screen):
         if isinstance(event, RowChanged) and str(event.photo_id) in self.table.rows and event.photo_id not in self._busy:
             try:
                 self.table.update_row(rv.get_row(event.photo_id))
-            except Exception:  # the row vanished or the DB is busy: the next reload shows the truth
-                pass
+            except Exception as exc:  # noqa: BLE001 - the row vanished or the DB is busy: the next reload shows it
+                log.debug("row %s not refreshed: %s", event.photo_id, exc)

@@ -33,7 +33,7 @@ class RunScreen(Screen):
     ]
 
     @property
-    def amir(self) -> "AmirApp":
+    def amir(self) -> AmirApp:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 

@@ -37,7 +37,7 @@ def prepare_renderer(mode: str) -> type | None:
         import textual_image.widget as tiw
     except ImportError:  # the preview is optional: the review screen works without it
         return None
-    return getattr(tiw, RENDERERS.get(mode, "Image"), None) or getattr(tiw, "Image")
+    return getattr(tiw, RENDERERS.get(mode, "Image"), None) or tiw.Image
 
 
 def load_preview_image(path: str | Path) -> Any:
@@ -99,7 +99,7 @@ class ImagePreview(Container):
     def _decode(self, key: Any, path: str) -> None:
         try:
             image = load_preview_image(path)
-        except Exception as exc:  # a missing or broken file is a note in the panel, not a crash
+        except Exception as exc:  # noqa: BLE001 - a missing or broken file is a note in the panel, not a crash
             self.post_message(PreviewReady(key, None, f"cannot show {Path(path).name}: {exc}"))
             return
         self.post_message(PreviewReady(key, image))
