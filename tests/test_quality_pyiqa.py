@@ -216,3 +216,16 @@ def test_a_too_small_image_fails_the_photo_not_the_metric(piqe_scorer):
     with pytest.raises(ValueError, match="only 20x8 px"):
         piqe_scorer.score(Image.new("RGB", (20, 8), (90, 90, 90)))
     assert piqe_scorer.disabled == {}
+
+
+def test_batched_scoring_gives_the_same_values_as_one_by_one(piqe_scorer, photos_dir):
+    # batching (what a GPU run uses) must not change a single score: same-size images go through PIQE together
+    images = [load_score_image(p, 1024) for p in sorted((photos_dir / "gps").glob("*.jpg"))[:4]]
+    images.append(load_score_image(photos_dir / "orientation" / "landscape_1.jpg", 1024))  # another size
+    images.append(Image.new("RGB", (10, 10)))  # unscorable: reported for that image only
+    batched = piqe_scorer.score_many(images, batch_size=3)
+    assert isinstance(batched[-1], ValueError)
+    for img, got in zip(images[:-1], batched[:-1]):
+        single = piqe_scorer.score(img)
+        assert got["piqe"]["value"] == pytest.approx(single["piqe"]["value"], abs=1e-3)
+        assert got["blur"]["value"] == pytest.approx(single["blur"]["value"])

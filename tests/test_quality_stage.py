@@ -115,3 +115,19 @@ def test_importing_the_quality_package_stays_light():
     code = "import sys, amirtui.core.quality; print(sorted(m for m in ('torch', 'pyiqa', 'textual') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_batched_rows_score_like_single_rows(stage, ctx, photos_dir, tmp_path):
+    photos = sorted((photos_dir / "gps").glob("*.jpg"))[:3]
+    single = _row(model_image=photos[0], name="S.JPG")
+    batch = [_row(model_image=p, name=f"B{i}.JPG") for i, p in enumerate(photos)]
+    gone = _row(model_image=tmp_path / "gone.jpg", name="G.JPG")
+    stage.setup(ctx)
+    stage.process(single, ctx)
+    stage.process_batch([*batch, gone], ctx)
+    rows = [Photo.get_by_id(i) for i in batch]
+    assert all(r.state == State.SCORED and not r.scoring_failed for r in rows)
+    one = Photo.get_by_id(single)
+    assert rows[0].piqe_score == pytest.approx(one.piqe_score, abs=1e-3) and rows[0].qr == pytest.approx(one.qr, abs=0.01)
+    g = Photo.get_by_id(gone)
+    assert g.state == State.SCORED and g.scoring_failed and "gone.jpg" in g.scoring_reason
