@@ -24,12 +24,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:  # so `tests.harness` (the realistic JPEG generator) imports as a script
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from amirtui.config import Settings  # noqa: E402
-from amirtui.core.quality.classical import fit_size, load_score_image  # noqa: E402
-from amirtui.core.quality.metrics import load_metrics  # noqa: E402
-from amirtui.core.quality.stage import Scorer  # noqa: E402
+from amirtui.config import Settings
+from amirtui.core.quality.classical import fit_size, load_score_image
+from amirtui.core.quality.metrics import load_metrics
+from amirtui.core.quality.stage import Scorer
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "quality.json"
 SIZE = (6000, 4000)  # 24 MP

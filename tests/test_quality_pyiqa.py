@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import itertools
 import subprocess
 import sys
 import time
@@ -14,7 +15,12 @@ import pytest
 from PIL import Image, ImageFilter
 
 from amirtui.core.quality.classical import classical_scores, load_score_image
-from amirtui.core.quality.metrics import KNOWN_WEIGHTS, PYIQA_BASE_URL, load_metrics, metric_status
+from amirtui.core.quality.metrics import (
+    KNOWN_WEIGHTS,
+    PYIQA_BASE_URL,
+    load_metrics,
+    metric_status,
+)
 from amirtui.core.quality.qr import normalise
 from amirtui.core.quality.stage import Scorer
 
@@ -98,14 +104,14 @@ def test_progressive_degradation_gets_worse_scores(piqe_scorer, photos_dir, kind
     series = [original] + [step(original) for step in steps]
     piqe = [scorer.score(im)["piqe"]["value"] for im in series]
     classical = [classical_scores(im) for im in series]
-    assert all(a < b for a, b in zip(piqe, piqe[1:])), f"{kind}: PIQE should rise (worse) each step, got {piqe}"
+    assert all(a < b for a, b in itertools.pairwise(piqe)), f"{kind}: PIQE should rise (worse) each step, got {piqe}"
     blur = [c.blur for c in classical]
-    assert all(a > b for a, b in zip(blur, blur[1:])), f"{kind}: sharpness should fall each step, got {blur}"
+    assert all(a > b for a, b in itertools.pairwise(blur)), f"{kind}: sharpness should fall each step, got {blur}"
     if kind == "darkened":
         bright = [c.brightness for c in classical]
         contrast = [c.contrast for c in classical]
-        assert all(a > b for a, b in zip(bright, bright[1:])), bright
-        assert all(a > b for a, b in zip(contrast, contrast[1:])), contrast
+        assert all(a > b for a, b in itertools.pairwise(bright)), bright
+        assert all(a > b for a, b in itertools.pairwise(contrast)), contrast
         assert normalise("brightness", bright[-1]) < normalise("brightness", bright[0])
 
 
@@ -177,7 +183,13 @@ def test_a_crashing_metric_is_disabled_once_and_the_photos_still_score(settings,
 
 def test_weight_table_matches_pyiqa():
     import pyiqa  # noqa: F401  (already imported by the tests above; pyiqa is the source of truth)
-    from pyiqa.archs import brisque_arch, laion_aes_arch, musiq_arch, nima_arch, niqe_arch
+    from pyiqa.archs import (
+        brisque_arch,
+        laion_aes_arch,
+        musiq_arch,
+        nima_arch,
+        niqe_arch,
+    )
     from pyiqa.archs.arch_util import get_url_from_name
 
     assert get_url_from_name("x.pth") == f"{PYIQA_BASE_URL}/x.pth"
@@ -192,7 +204,7 @@ def test_weight_table_matches_pyiqa():
         assert url in [f.url for f in KNOWN_WEIGHTS[metric] if f.kind == "pyiqa"], metric
     import clip
 
-    assert clip.clip._MODELS["ViT-L/14"] == [f.url for f in KNOWN_WEIGHTS["laion_aes"] if f.kind == "clip"][0]
+    assert clip.clip._MODELS["ViT-L/14"] == next(f.url for f in KNOWN_WEIGHTS["laion_aes"] if f.kind == "clip")
 
 
 def test_download_guard_stops_clip_and_pyiqa_downloads_without_network(tmp_path):

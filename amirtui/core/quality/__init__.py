@@ -7,15 +7,35 @@ Importing this package never imports torch or pyiqa (``import pyiqa`` costs ~5 s
 from __future__ import annotations
 
 from .classical import ClassicalScores, classical_scores, load_score_image
-from .metrics import KNOWN_WEIGHTS, MetricStatus, MissingWeightFile, QualityError, load_metrics, metric_status
+from .metrics import (
+    KNOWN_WEIGHTS,
+    MetricStatus,
+    MissingWeightFile,
+    QualityError,
+    load_metrics,
+    metric_status,
+)
 from .qr import QRResult, band, compute_qr, normalise
-from .stage import ScoringStage, Scorer, score_fields
+from .stage import Scorer, ScoringStage, score_fields
 from .weights import FetchResult, fetch_weights
 
 __all__ = [
-    "ClassicalScores", "classical_scores", "load_score_image",
-    "KNOWN_WEIGHTS", "MetricStatus", "MissingWeightFile", "QualityError", "load_metrics", "metric_status",
-    "QRResult", "band", "compute_qr", "normalise",
-    "ScoringStage", "Scorer", "score_fields",
-    "FetchResult", "fetch_weights",
+    "KNOWN_WEIGHTS",
+    "ClassicalScores",
+    "FetchResult",
+    "MetricStatus",
+    "MissingWeightFile",
+    "QRResult",
+    "QualityError",
+    "Scorer",
+    "ScoringStage",
+    "band",
+    "classical_scores",
+    "compute_qr",
+    "fetch_weights",
+    "load_metrics",
+    "load_score_image",
+    "metric_status",
+    "normalise",
+    "score_fields",
 ]

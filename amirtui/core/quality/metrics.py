@@ -25,9 +25,10 @@ import sys
 import threading
 import urllib.parse
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import AmirError
 
@@ -165,7 +166,7 @@ def import_pyiqa(weights_dir: Path) -> Any:
         point_caches(weights_dir, offline=True)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
-            import pyiqa  # noqa: PLC0415 - deliberately lazy
+            import pyiqa
 
         point_caches(weights_dir, offline=True)  # again: the import may have set module globals from old values
         return pyiqa
@@ -175,7 +176,7 @@ def import_pyiqa(weights_dir: Path) -> Any:
 def download_guard(weights_dir: Path) -> Iterator[None]:
     """While active, pyiqa's and CLIP's downloaders raise :class:`MissingWeightFile` instead of using the network,
     and CLIP models are read from ``<weights_dir>/clip``."""
-    from pyiqa.utils import download_util  # noqa: PLC0415
+    from pyiqa.utils import download_util
 
     if importlib.util.find_spec("clip") is not None:
         # pyiqa imports its archs (and CLIP with them) lazily, inside create_metric: import CLIP now so its
@@ -215,7 +216,7 @@ def download_guard(weights_dir: Path) -> Iterator[None]:
 
 def resolve_device(device: str) -> str:
     """``auto`` → ``cuda`` when torch sees a GPU, else ``cpu``; ``cuda`` without a GPU is an error, not a fallback."""
-    import torch  # noqa: PLC0415
+    import torch
 
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -262,9 +263,9 @@ class LoadedMetric:
 
 
 def _create(pyiqa: Any, name: str, device: str, weights_dir: Path) -> LoadedMetric:
-    import io  # noqa: PLC0415
+    import io
 
-    from pyiqa.default_model_configs import DEFAULT_CONFIGS  # noqa: PLC0415
+    from pyiqa.default_model_configs import DEFAULT_CONFIGS
 
     if name not in DEFAULT_CONFIGS:
         raise QualityError(
@@ -277,7 +278,7 @@ def _create(pyiqa: Any, name: str, device: str, weights_dir: Path) -> LoadedMetr
 
 
 def load_metrics(
-    settings: "Settings", warn: Callable[[str], None] | None = None
+    settings: Settings, warn: Callable[[str], None] | None = None
 ) -> tuple[list[LoadedMetric], list[MetricStatus]]:
     """Build every configured pyiqa metric that is ready (once per run). Missing/failed ones are skipped, each with
     one ``warn`` line, and reported in the returned statuses. Raises :class:`QualityError` for an unusable device."""
@@ -302,7 +303,7 @@ def load_metrics(
                 st = MetricStatus(name, "ready", f"loaded on {device}")
             except MissingWeightFile as exc:
                 st = MetricStatus(name, "missing", exc.detail, exc.fix)
-            except Exception as exc:  # any load failure: a bad file, an incompatible version, no memory
+            except Exception as exc:  # noqa: BLE001 - any load failure: a bad file, an incompatible version, no memory
                 why = exc.detail if isinstance(exc, AmirError) else f"{type(exc).__name__}: {exc}"
                 fix = (
                     exc.fix if isinstance(exc, AmirError) and exc.fix
@@ -315,7 +316,7 @@ def load_metrics(
     return loaded, statuses
 
 
-def metric_status(settings: "Settings", *, load: bool = True) -> list[MetricStatus]:
+def metric_status(settings: Settings, *, load: bool = True) -> list[MetricStatus]:
     """Preflight: one :class:`MetricStatus` per configured metric.
 
     ``missing`` is decided from the file table alone (fast, no pyiqa import, no network). With ``load=True`` the

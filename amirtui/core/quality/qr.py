@@ -23,8 +23,8 @@ QR). Provenance: the contributing metric names, heaviest first.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 #: QR component → the pyiqa metric (or classical measure) whose value feeds it.
 COMPONENT_SOURCE: dict[str, str] = {

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PIL import Image
 
@@ -42,8 +43,8 @@ MIN_SIDE = 32  # smaller images cannot be scored meaningfully (PIQE works on 16 
 def to_tensor(img: Image.Image, device: str = "cpu") -> Any:
     """An RGB PIL image as a (1, 3, H, W) float tensor in [0, 1], exactly as pyiqa's own loader makes it
     (``torchvision.transforms.functional.to_tensor``: uint8 → float32, ÷ 255), so values match pyiqa's tables."""
-    import numpy as np  # noqa: PLC0415
-    import torch  # noqa: PLC0415
+    import numpy as np
+    import torch
 
     arr = np.array(img.convert("RGB"), dtype=np.uint8, copy=True)
     return torch.from_numpy(arr).permute(2, 0, 1).contiguous().unsqueeze(0).float().div(255).to(device)
@@ -112,7 +113,7 @@ class Scorer:
                 groups.setdefault(img.size, []).append(i)
         if not groups:
             return out
-        import torch  # noqa: PLC0415
+        import torch
 
         for m in self.active():
             for idxs in groups.values():
@@ -123,7 +124,7 @@ class Scorer:
                     try:
                         x = torch.cat([to_tensor(images[i], m.device) for i in chunk])
                         values = [float(v) for v in m.fn(x).reshape(-1).tolist()]
-                    except Exception as exc:  # a metric crash must not fail the photos
+                    except Exception as exc:  # noqa: BLE001 - a metric crash must not fail the photos
                         self._disable(m.name, exc)
                         break
                     for i, value in zip(chunk, values):

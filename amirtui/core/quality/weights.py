@@ -10,11 +10,18 @@ from __future__ import annotations
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import TYPE_CHECKING, Literal
 
-from .metrics import KNOWN_WEIGHTS, PYIQA_BASE_URL, WeightFile, hf_cache_dir, point_caches
+from .metrics import (
+    KNOWN_WEIGHTS,
+    PYIQA_BASE_URL,
+    WeightFile,
+    hf_cache_dir,
+    point_caches,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...config import Settings
@@ -58,7 +65,7 @@ def _download(url: str, dest: Path, metric: str, progress: ProgressCallback | No
 
 
 def _fetch_hf(f: WeightFile, weights_dir: Path, metric: str, progress: ProgressCallback | None) -> None:
-    from huggingface_hub import hf_hub_download  # noqa: PLC0415
+    from huggingface_hub import hf_hub_download
 
     point_caches(weights_dir, offline=False)  # the one place the hub may be contacted
     try:
@@ -73,7 +80,7 @@ def _fetch_hf(f: WeightFile, weights_dir: Path, metric: str, progress: ProgressC
 
 
 def fetch_weights(
-    settings: "Settings",
+    settings: Settings,
     progress_cb: ProgressCallback | None = None,
     *,
     pyiqa_base_url: str | None = None,
@@ -109,7 +116,7 @@ def fetch_weights(
                 results.append(FetchResult(metric, f.name, "failed", f"could not download {url}: {exc} "
                                            "(is the network reachable from here?)"))
                 continue
-            except Exception as exc:  # huggingface_hub's own errors (offline, 404) are not OSErrors
+            except Exception as exc:  # noqa: BLE001 - huggingface_hub's own errors (offline, 404) are not OSErrors
                 results.append(FetchResult(metric, f.name, "failed", f"could not download {url}: "
                                            f"{type(exc).__name__}: {exc}"))
                 continue
@@ -117,4 +124,4 @@ def fetch_weights(
     return results
 
 
-__all__ = ["FetchResult", "ProgressCallback", "fetch_weights", "PYIQA_BASE_URL"]
+__all__ = ["PYIQA_BASE_URL", "FetchResult", "ProgressCallback", "fetch_weights"]
