@@ -1,0 +1,153 @@
+"""Shared helpers for the benchmarks: cached realistic JPEGs, timing, load notes and JSON results.
+
+Generated JPEGs are cached under ``benchmarks/.cache/jpeg-<W>x<H>/`` (git-ignored): a 24 MP file takes ~0.5 s to
+make, so 200 of them would otherwise cost minutes on every run. Files are deterministic by index (seed = index), so a
+cache made by an earlier run is exactly what this run would generate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # so `tests.harness` (JPEG generator, Ollama server) imports when run as a script
+    sys.path.insert(0, str(ROOT))
+
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+CACHE_DIR = ROOT / "benchmarks" / ".cache"
+SIZE_24MP = (6000, 4000)
+CAMERAS = [("Canon", "Canon EOS R5"), ("NIKON CORPORATION", "NIKON Z 6_2"), ("SONY", "ILCE-7M4")]
+MODEL = "qwen2.5vl:7b"
+"""The model name the loopback Ollama server installs and the benchmark configs ask for."""
+
+
+def _make_one(args: tuple[Path, tuple[int, int], int]) -> Path:
+    from tests.harness.images import make_jpeg
+
+    path, size, i = args
+    make, model = CAMERAS[i % len(CAMERAS)]
+    tmp = path.with_suffix(".part")
+    # write under a temporary name, then rename: an interrupted run never leaves a half file in the cache
+    make_jpeg(tmp, size=size, seed=i + 1, make=make, model=model, quality=92,
+              datetime_original=datetime(2024, 5, 1, 9, 0, 0) + timedelta(minutes=i), lens="24-70mm F2.8",
+              gps=(47.6 + i * 1e-4, 9.4))
+    os.replace(tmp, path)
+    return path
+
+
+def cached_jpegs(n: int, size: tuple[int, int] = SIZE_24MP, *, workers: int | None = None) -> list[Path]:
+    """``n`` realistic JPEGs (gradients + edges + noise, real EXIF) of ``size``, generated once and cached.
+
+    Missing files are made in parallel processes (numpy + JPEG encode are CPU bound).
+    """
+    folder = CACHE_DIR / f"jpeg-{size[0]}x{size[1]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"IMG_{i:05d}.JPG" for i in range(n)]
+    missing = [(p, size, i) for i, p in enumerate(paths) if not p.is_file()]
+    if missing:
+        workers = workers or max(1, min(len(missing), os.cpu_count() or 1))
+        if workers == 1 or len(missing) < 4:
+            for job in missing:
+                _make_one(job)
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(_make_one, missing, chunksize=4))
+    return paths
+
+
+def split_sets(paths: list[Path], per_set: int = 50) -> list[list[Path]]:
+    """Cut a file list into sets of ``per_set`` (naming counters and set ordering work per set, as in real use)."""
+    return [paths[i:i + per_set] for i in range(0, len(paths), per_set)]
+
+
+def write_config(home: Path, extra: str = "") -> Path:
+    """Write a minimal config.yaml into ``home`` (data/ and logs/ inside it) plus ``extra`` YAML; return its path."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "config.yaml"
+    path.write_text("paths:\n  data_dir: data\n  logs_dir: logs\n" + extra, encoding="utf-8")
+    return path
+
+
+def ollama_yaml(url: str, parallel: int = 2) -> str:
+    """The ``ollama:`` section pointing at one loopback server with ``parallel`` slots."""
+    return (f"ollama:\n  hosts:\n    - url: {url}\n      parallel: {parallel}\n  primary_model: '{MODEL}'\n"
+            "  fallback_model: ''\n  request_timeout: 30\n  connect_timeout: 2\n")
+
+
+def start_ollama(latency: float):
+    """A started loopback Ollama-protocol server with :data:`MODEL` answering after ``latency`` s with distinct,
+    gate-passing text (the captioning benchmark's reply builder)."""
+    from benchmarks.bench_captioning import _reply
+    from tests.harness.ollama_server import OllamaServer
+
+    server = OllamaServer().start()
+    server.add_model(MODEL)
+    server.behave(MODEL, latency=latency, reply=_reply([0]))
+    return server
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` percentile (0–100) by linear interpolation; NaN for an empty list."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = (len(s) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def median(values: list[float]) -> float:
+    """Median (NaN for an empty list)."""
+    return statistics.median(values) if values else float("nan")
+
+
+class Timer:
+    """``with Timer() as t: ...`` then ``t.seconds``."""
+
+    def __enter__(self) -> "Timer":
+        self.start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.start
+
+
+def machine() -> dict:
+    """Where and under what load the numbers were taken (every result carries this)."""
+    return {
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "python": platform.python_version(),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def write_result(name: str, result: dict, out_dir: Path | None = None) -> Path:
+    """Write ``result`` (plus the machine/load note) to ``<out_dir or benchmarks/results>/<name>.json``."""
+    out_dir = Path(out_dir) if out_dir else RESULTS_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.json"
+    result.setdefault("benchmark", name)
+    result.setdefault("machine", machine())
+    result["machine"]["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def bench_env() -> None:
+    """Environment every benchmark runs in: no hub downloads, a private TORCH_HOME, no developer AMIRTUI_* leaking."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TORCH_HOME", str(CACHE_DIR / "torch-home"))
+    for var in list(os.environ):
+        if var.startswith("AMIRTUI_") and not var.startswith("AMIRTUI_TEST_"):
+            del os.environ[var]
