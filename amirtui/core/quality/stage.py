@@ -158,12 +158,14 @@ class ScoringStage(Stage):
     input_state = State.MODEL_READY
 
     def __init__(self, concurrency: int | None = None) -> None:
+        """``concurrency`` overrides ``quality.workers`` (which :meth:`setup` applies otherwise)."""
+        self._explicit_concurrency = concurrency
         self.concurrency = concurrency or 1
         self.scorer: Scorer | None = None
 
     def setup(self, ctx: StageContext) -> None:
         """Load the configured metrics once for the run; missing ones are skipped with one warning each."""
-        self.concurrency = ctx.settings.quality.workers
+        self.concurrency = self._explicit_concurrency or ctx.settings.quality.workers
         metrics, _ = load_metrics(ctx.settings, warn=lambda msg: ctx.bus.warning(msg, source=self.name))
         self.scorer = Scorer(metrics, warn=lambda msg: ctx.bus.warning(msg, source=self.name))
         names = ", ".join(m.name for m in metrics) or "none"
