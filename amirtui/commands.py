@@ -122,12 +122,20 @@ def _run(settings: Settings, args) -> int:
 
 
 def _publish(settings: Settings, args) -> int:
-    from .core.publish.publisher import publish_approved
+    from .core.publish.publisher import Publisher
     from .secrets import load_secrets
 
-    summary = publish_approved(settings, load_secrets(settings), _bus(), limit=args.limit)
-    print(summary.text() if hasattr(summary, "text") else summary)
-    return 0 if not getattr(summary, "failed", 0) else 1
+    secrets = load_secrets(settings)
+    publisher = Publisher(settings, secrets=secrets, bus=_bus())
+    ids = publisher.eligible_ids()[: args.limit] if args.limit else None
+    summary = publisher.run(ids, validate_after=True, secrets=secrets)
+    print(summary.text())
+    for pid, step, error in summary.failed[:20]:
+        print(f"  failed id={pid} at {step}: {error}", file=sys.stderr)
+    if summary.validation is not None and not summary.validation.ok:
+        for line in summary.validation.summary_lines():
+            print(f"  {line}", file=sys.stderr)
+    return 0 if not summary.failed else 1
 
 
 def _recover(settings: Settings, args) -> int:
@@ -148,8 +156,9 @@ def _validate(settings: Settings, args) -> int:
     from .secrets import load_secrets
 
     report = validate(settings, load_secrets(settings), check_urls=not args.offline and settings.publish.verify_urls)
-    print(report.text() if hasattr(report, "text") else report)
-    return 0 if getattr(report, "ok", True) else 1
+    for line in report.summary_lines():
+        print(line)
+    return 0 if report.ok else 1
 
 
 def _db(settings: Settings, args) -> int:
@@ -173,10 +182,15 @@ def _db(settings: Settings, args) -> int:
         open_db(settings.db_path)
         print(f"database reset; backup at {backup}" if backup else "database created")
     elif args.db_command == "create-catalog":
-        from .core.publish.mysql_catalog import create_catalog_table
+        from .core.publish.mysql_catalog import MySQLCatalog, create_table
         from .secrets import load_secrets
 
-        print(create_catalog_table(settings, load_secrets(settings)))
+        catalog = MySQLCatalog.from_settings(settings, load_secrets(settings).mysql_password)
+        try:
+            create_table(catalog.connect(), settings.publish.mysql.table)
+        finally:
+            catalog.close()
+        print(f"catalog table ready: {catalog.where()}")
     return 0
 
 
