@@ -1,0 +1,162 @@
+"""Benchmark (issue 9 item 5): start-up time and memory.
+
+- **help**: ``amirtui --help`` as a subprocess, median of ``help_runs`` (target ≤ 0.5 s). Uses the installed console
+  script when it exists next to the interpreter, else ``python -m amirtui``.
+- **first paint**: the TUI started in a detached tmux session (120×40, the default config: preview ``auto``, so
+  textual-image's terminal probe is part of it); the clock runs from just before ``tmux new-session`` until
+  ``capture-pane`` shows the review screen's filter line (``state=queue``), which is drawn only after the first page
+  query finished — i.e. the first screen the operator can use. Polled every 10 ms, bounded (target ≤ 1.5 s). The
+  tmux start itself (~10 ms) is inside the number, so it errs high.
+- **peak RSS**: ``python -m amirtui --config … run --headless`` over ``rows`` imported photos with the default metric
+  list and an empty weights dir (the default offline set: PIQE), captioning against the loopback Ollama server at
+  ~0 latency. The peak is the kernel's own ``ru_maxrss`` of that child process (``os.wait4``), so no short spike is
+  missed (target ≤ 1.5 GB). Photos are generated at ``rss_size`` (default 2000×1333, not 24 MP: 1,000 24 MP files
+  would take ~10 minutes to generate and 4.6 GB of disk; every stage works on a ≤1024 px image after staging, so
+  the source size changes the staging copy, not the memory the run holds).
+
+Run: ``python -m benchmarks.bench_startup [rows]``; writes ``benchmarks/results/startup.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from benchmarks.common import (ROOT, bench_env, cached_jpegs, machine, median, ollama_yaml, split_sets,
+                               start_ollama, write_config, write_result)
+
+TARGETS = {"help_s": 0.5, "first_paint_s": 1.5, "peak_rss_mb": 1536}
+RSS_SIZE = (2000, 1333)
+PAINT_MARK = "state=queue"
+
+
+def _amirtui_cmd() -> list[str]:
+    script = Path(sys.executable).parent / "amirtui"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "amirtui"]
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def help_time(runs: int = 5) -> dict:
+    """Median wall time of ``amirtui --help`` over ``runs`` subprocesses."""
+    cmd = _amirtui_cmd() + ["--help"]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, env=_env(), timeout=60)
+        times.append(time.perf_counter() - t)
+        if proc.returncode != 0 or b"usage" not in proc.stdout:
+            raise RuntimeError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr.decode()[-400:]}")
+    return {"help_s": round(median(times), 3), "help_runs_s": [round(t, 3) for t in times], "help_cmd": cmd[-2:]}
+
+
+def first_paint(timeout: float = 30.0) -> dict:
+    """Seconds from ``tmux new-session`` to the review screen drawn (see the module docstring)."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        return {"first_paint_s": None, "first_paint_note": "tmux not installed: apt-get install -y tmux"}
+    session = f"amirtui-bench-{os.getpid()}"
+    with tempfile.TemporaryDirectory(prefix="amirtui-bench-paint-") as tmp:
+        cfg = write_config(Path(tmp), "ollama:\n  enabled: false\n")
+        cmd = " ".join(_amirtui_cmd() + ["--config", str(cfg)])
+        env_args = [arg for k in ("PYTHONPATH", "HF_HUB_OFFLINE", "TORCH_HOME")
+                    for arg in ("-e", f"{k}={_env().get(k, '')}")]
+        t0 = time.perf_counter()
+        subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", *env_args, cmd],
+                       check=True, env=_env())
+        try:
+            seen = ""
+            while time.perf_counter() - t0 < timeout:
+                seen = subprocess.run([tmux, "capture-pane", "-p", "-t", session], capture_output=True,
+                                      text=True).stdout
+                if PAINT_MARK in seen:
+                    return {"first_paint_s": round(time.perf_counter() - t0, 3), "first_paint_mark": PAINT_MARK}
+                time.sleep(0.01)
+            return {"first_paint_s": None,
+                    "first_paint_note": f"'{PAINT_MARK}' not drawn within {timeout} s; screen: {seen[-300:]!r}"}
+        finally:
+            subprocess.run([tmux, "send-keys", "-t", session, "C-q"], capture_output=True)
+            end = time.perf_counter() + 5
+            while time.perf_counter() < end and subprocess.run([tmux, "has-session", "-t", session],
+                                                               capture_output=True).returncode == 0:
+                time.sleep(0.05)
+            subprocess.run([tmux, "kill-session", "-t", session], capture_output=True)
+
+
+def peak_rss(rows: int = 1000, size: tuple[int, int] = RSS_SIZE, timeout: float = 3600.0) -> dict:
+    """Peak RSS (MB) and wall time of a headless run over ``rows`` photos (see the module docstring)."""
+    from amirtui.config import load_settings
+    from amirtui.core.db import close_db, open_db
+    from amirtui.core.events import EventBus
+    from amirtui.core.ingest import SetSpec, import_sets
+
+    paths = cached_jpegs(rows, size)
+    server = start_ollama(latency=0.0)
+    try:
+        with tempfile.TemporaryDirectory(prefix="amirtui-bench-rss-") as tmp:
+            cfg = write_config(Path(tmp), ollama_yaml(server.url, 2))
+            settings = load_settings(cfg)
+            open_db(settings.db_path)
+            specs = [SetSpec(sources=chunk, subject="Heron", location=f"Lake {k}", folder="Wildlife",
+                             confirm_new=True) for k, chunk in enumerate(split_sets(paths, 100))]
+            report = import_sets(specs, settings, EventBus())
+            close_db()
+            if not report.ok or report.accepted != rows:
+                raise RuntimeError(f"RSS benchmark import accepted {report.accepted} of {rows}")
+            log = Path(tmp) / "run.log"
+            with open(log, "wb") as out:
+                t = time.perf_counter()
+                proc = subprocess.Popen(_amirtui_cmd() + ["--config", str(cfg), "run", "--headless"], stdout=out,
+                                        stderr=subprocess.STDOUT, env=_env())
+                killer = threading.Timer(timeout, proc.kill)  # a hung run must not hang the benchmark
+                killer.start()
+                try:
+                    _, status, usage = os.wait4(proc.pid, 0)
+                finally:
+                    killer.cancel()
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                wall = time.perf_counter() - t
+            open_db(settings.db_path)
+            from amirtui.core.db.models import Photo
+
+            reviewable = Photo.select().where(Photo.state.in_(["prefilled", "needs_work"])).count()
+            close_db()
+            if proc.returncode != 0:
+                raise RuntimeError(f"headless run exited {proc.returncode}: {log.read_text(errors='replace')[-800:]}")
+    finally:
+        server.stop()
+    return {"rss_rows": rows, "rss_source_size": list(size), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "rss_run_wall_s": round(wall, 1), "rss_rows_reviewable": reviewable,
+            "rss_note": "" if size[0] * size[1] >= 24e6 else f"photos generated at {size[0]}x{size[1]}, not 24 MP"}
+
+
+def run(rows: int = 1000, help_runs: int = 5, rss_size: tuple[int, int] = RSS_SIZE,
+        out_dir: Path | None = None) -> dict:
+    """All three measurements; returns (and writes) the result dict."""
+    bench_env()
+    result: dict = {"machine": machine(), "targets": TARGETS}
+    result.update(help_time(help_runs))
+    result.update(first_paint())
+    result.update(peak_rss(rows, rss_size))
+    result["holds"] = {
+        "help_s": result["help_s"] <= TARGETS["help_s"],
+        "first_paint_s": result["first_paint_s"] is not None and result["first_paint_s"] <= TARGETS["first_paint_s"],
+        "peak_rss_mb": result["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
+    }
+    write_result("startup", result, out_dir)
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 1000), indent=2))
