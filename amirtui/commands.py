@@ -18,7 +18,7 @@ def _console_printer(stream=sys.stderr):
     last: dict[str, float] = {}
 
     def listener(event: Event) -> None:
-        if isinstance(event, RowChanged):
+        if isinstance(event, RowChanged) or event.level < logging.INFO:
             return  # one line per row per stage is too much for a terminal; it is in logs/latest_run.log
         if isinstance(event, StageProgressed):
             now = time.monotonic()
@@ -206,10 +206,19 @@ def _preflight(settings: Settings) -> int:
 def _models_fetch(settings: Settings) -> int:
     from .core.quality.weights import fetch_weights
 
-    def progress(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
+    last: dict[str, int] = {}
 
-    return 0 if fetch_weights(settings, progress) else 1
+    def progress(metric: str, file_name: str, done: int, total: int | None) -> None:
+        pct = int(done * 100 / total) if total else -1
+        if last.get(file_name) != pct // 10:  # one line per 10 %
+            last[file_name] = pct // 10
+            print(f"{metric}: {file_name} {done / 2**20:.1f} MiB" + (f" ({pct}%)" if total else ""),
+                  file=sys.stderr, flush=True)
+
+    results = fetch_weights(settings, progress)
+    for r in results:
+        print(f"{r.metric}: {r.file_name} {r.status}" + (f" — {r.detail}" if r.detail else ""))
+    return 0 if all(r.status in ("present", "downloaded") for r in results) else 1
 
 
 def _clear_lock(settings: Settings) -> int:

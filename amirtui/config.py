@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from .core.errors import ConfigError
 
 _SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token")
+#: QR components the scorer knows (kept equal to amirtui.core.quality.qr.COMPONENT_SOURCE by a test).
+QR_COMPONENTS = ("clip_aesthetic", "nima", "brisque", "piqe", "blur", "brightness", "contrast")
 
 
 class Section(BaseModel):
@@ -101,6 +103,18 @@ class QualityConfig(Section):
             "clip_aesthetic": 0.23, "nima": 0.20, "blur": 0.17, "brightness": 0.17, "contrast": 0.13, "brisque": 0.10
         }
     )
+
+
+    @field_validator("qr_weights")
+    @classmethod
+    def _known_components(cls, v: dict[str, float]) -> dict[str, float]:
+        known = QR_COMPONENTS
+        unknown = [k for k in v if k not in known]
+        if unknown:
+            raise ValueError(f"unknown QR component(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        if any(w < 0 for w in v.values()) or not any(w > 0 for w in v.values()):
+            raise ValueError("weights must be ≥ 0 with at least one > 0")
+        return v
 
 
 class NamingConfig(Section):

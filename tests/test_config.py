@@ -50,6 +50,7 @@ def test_shipped_config_yaml_is_valid():
         ("naming:\n  counter_widht: 3\n", "naming.counter_widht: unknown key"),
         ("ollama:\n  primary_model: a\n  fallback_model: a\n", "fallback_model must differ"),
         ("quality:\n  device: tpu\n", "quality.device"),
+        ("quality:\n  qr_weights: {sharpnes: 1.0}\n", "unknown QR component(s) sharpnes"),
         ("publish:\n  mysql:\n    table: 'x; drop'\n", "publish.mysql.table"),
         ("ollama:\n  hosts:\n    - url: http://h\n      parallel: 0\n", "ollama.hosts.0.parallel"),
         ("publish: [1, 2\n", "not valid YAML"),
@@ -96,3 +97,10 @@ def test_secrets_file_readable_by_others_is_refused(tmp_path):
     s = load_settings(write(tmp_path / "config.yaml", "{}\n"))
     with pytest.raises(ConfigError, match="chmod 600"):
         load_secrets(s)
+
+
+def test_config_knows_the_same_qr_components_as_the_scorer():
+    from amirtui.config import QR_COMPONENTS
+    from amirtui.core.quality.qr import COMPONENT_SOURCE
+
+    assert set(QR_COMPONENTS) == set(COMPONENT_SOURCE)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from amirtui.core.db.models import Photo, PhotoSet, Refusal, Reservation, StateChange
-from amirtui.core.events import FileRefused
+from amirtui.core.events import FileAccepted, FileRefused
 from amirtui.core.ingest import SetSpec, import_sets
 from amirtui.core.ingest_stages import ExifStage, QueueStage, StagingStage
 from amirtui.core.pipeline import Pipeline
@@ -55,6 +55,8 @@ def test_import_then_stage_exif_and_queue_with_originals_untouched(db, settings,
     assert set(refused) == {"truncated.jpg", "notes.jpg"}
     assert all(reason.strip() for reason in refused.values())
     assert {Path(e.path).name for e in bus.seen if isinstance(e, FileRefused)} == {"truncated.jpg", "notes.jpg"}
+    accepted = {Path(e.path).name: e.photo_id for e in bus.seen if isinstance(e, FileAccepted)}
+    assert len(accepted) == 6 and Photo.get_by_id(accepted["Canon_40D.jpg"]).original_name == "Canon_40D.jpg"
 
     result = ingest_pipeline(settings, bus).run()
     assert result.outcome == "ok"

@@ -109,6 +109,19 @@ class FileRefused(Event):
 
 
 @dataclass(frozen=True)
+class FileAccepted(Event):
+    """A source file passed import checks and became a queue row."""
+
+    path: str = ""
+    photo_id: int = 0
+    set_id: int = 0
+    level: int = field(default=logging.DEBUG, kw_only=True)
+
+    def text(self) -> str:
+        return f"accepted {self.path} as photo {self.photo_id}"
+
+
+@dataclass(frozen=True)
 class PublishStepDone(Event):
     """One publish step of one row finished (ok or failed)."""
 

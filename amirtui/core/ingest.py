@@ -15,7 +15,7 @@ from pathlib import Path
 from . import filetypes, naming
 from .db import repo
 from .db.models import Photo, PhotoSet, Refusal, StateChange, TaxonomyEntry, database
-from .events import EventBus, FileRefused, LogLine
+from .events import EventBus, FileAccepted, FileRefused, LogLine
 from .staging import hash_file
 from .states import State
 
@@ -184,6 +184,7 @@ def import_sets(specs: list[SetSpec], settings, bus: EventBus, *, smoke: int | N
 
 def _write_set(res: SetResult, rows: list[tuple[Path, str, int]], run_id: int, bus: EventBus) -> None:
     spec = res.spec
+    accepted: list[FileAccepted] = []
     with database.atomic("IMMEDIATE"):
         for kind, value in (("folder", spec.folder.strip()), ("location", spec.location.strip())):
             if value.casefold() not in known_taxonomy(kind):
@@ -200,7 +201,10 @@ def _write_set(res: SetResult, rows: list[tuple[Path, str, int]], run_id: int, b
                 original_name=path.name, original_size=size, original_mtime=path.stat().st_mtime, content_hash=digest,
             )
             StateChange.create(photo=photo, from_state="", to_state=State.IMPORTED.value, reason="imported", run=run_id)
+            accepted.append(FileAccepted(path=str(path), photo_id=photo.id, set_id=pset.id))
         for path, reason in res.refused:
             Refusal.create(set=pset, path=str(path), reason=reason, run=run_id)
+    for event in accepted:  # emitted after the commit: listeners may read the rows
+        bus.emit(event)
     for path, reason in res.refused:
         bus.emit(FileRefused(path=str(path), reason=reason, set_id=res.set_id or 0, level=logging.WARNING))

@@ -81,7 +81,10 @@ class ExifStage(Stage):
 
 def existing_names(settings) -> list[str]:
     """Names the counter must continue after: the queue, active reservations and the published catalog."""
-    names = [p.file_name for p in Photo.select(Photo.file_name).where(Photo.file_name.is_null(False))]
+    # Rolled-back and rejected rows released their names: those names may be given again.
+    released = [State.ROLLED_BACK.value, State.REJECTED.value]
+    names = [p.file_name for p in Photo.select(Photo.file_name).where(
+        Photo.file_name.is_null(False) & Photo.state.not_in(released))]
     names += repo.reserved_names()
     try:
         from .publish.mirror import catalog_file_names
