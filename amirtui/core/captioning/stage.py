@@ -61,7 +61,7 @@ class CaptionStage(Stage):
 
     def __init__(self, settings=None) -> None:
         if settings is not None:
-            self.concurrency = max(1, sum(h.parallel for h in settings.ollama.hosts))
+            self.concurrency = self._threads(settings.ollama)
         self.pool: OllamaPool | None = None
         self.skip_reason: str | None = None
         self.runtime: str | None = None
@@ -69,12 +69,19 @@ class CaptionStage(Stage):
         self._published: tuple[set[str], set[str]] = (set(), set())
         self._write_lock = threading.Lock()
 
+    @staticmethod
+    def _threads(cfg) -> int:
+        """Twice the hosts' parallel slots: while one thread waits on the model, another prepares its image and a
+        third writes its result, so a host slot never idles on our own bookkeeping (the per-host semaphores still
+        cap what each server sees)."""
+        return 2 * max(1, sum(h.parallel for h in cfg.hosts))
+
     # ---------------------------------------------------------------- run lifecycle
 
     def setup(self, ctx: StageContext) -> None:
         """Start the client pool, check the hosts, warm the primary model up and print the runtime line."""
         cfg = ctx.settings.ollama
-        self.concurrency = max(1, sum(h.parallel for h in cfg.hosts))
+        self.concurrency = self._threads(cfg)
         self.report = QcReport(run_id=ctx.run_id, models=[m for m in (cfg.primary_model, cfg.fallback_model) if m])
         self._published = published_text()
         if not cfg.enabled:
