@@ -1,0 +1,207 @@
+"""The one command for every benchmark: ``python -m benchmarks.run_all [--quick] [--rows N …]``.
+
+Runs pipeline, imaging, quality, captioning, review, publish and startup in turn (one failing benchmark is
+reported and the others still run), prints a table — benchmark, metric, value, target, holds — and writes each
+benchmark's JSON plus ``summary.json`` under ``benchmarks/results/`` (``--quick`` writes under
+``benchmarks/results/quick/`` so a smoke run never overwrites the real numbers). The publish benchmark needs MariaDB
+through ``AMIRTUI_TEST_MYSQL_URL`` (e.g. ``mysql://root@127.0.0.1:3306/``) and is skipped with a line saying so when
+it is unset. Exit code: 0 when every benchmark ran, 1 when one crashed (a missed target is not a crash).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from benchmarks.common import RESULTS_DIR, bench_env, machine
+
+NAMES = ("pipeline", "imaging", "quality", "captioning", "review", "publish", "startup")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run_all", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="tiny sizes: proves every benchmark runs (~3 min)")
+    p.add_argument("--only", help=f"comma-separated subset of: {', '.join(NAMES)}")
+    p.add_argument("--rows", type=int, help="pipeline: generated 24 MP photos (default 200)")
+    p.add_argument("--latency", type=float, default=0.4, help="pipeline: Ollama server latency in s (default 0.4)")
+    p.add_argument("--review-rows", type=int, help="review: rows in the DB (default 10000)")
+    p.add_argument("--moves", type=int, help="review: cursor moves measured (default 200)")
+    p.add_argument("--rss-rows", type=int, help="startup: photos in the peak-RSS headless run (default 1000)")
+    p.add_argument("--publish-rows", type=int, help="publish: approved rows (default 100)")
+    p.add_argument("--imaging-photos", type=int, help="imaging: 24 MP photos (default 4)")
+    p.add_argument("--profile", action="store_true", help="pipeline: record the full run with py-spy")
+    p.add_argument("--out", type=Path, help="results folder (default benchmarks/results, or …/quick)")
+    return p
+
+
+def _sizes(args: argparse.Namespace) -> dict:
+    q = args.quick
+    pick = lambda given, quick, full: given if given is not None else (quick if q else full)  # noqa: E731
+    return {
+        "rows": pick(args.rows, 10, 200), "review_rows": pick(args.review_rows, 1000, 10_000),
+        "moves": pick(args.moves, 20, 200), "approvals": 10 if q else 100,
+        "rss_rows": pick(args.rss_rows, 20, 1000), "publish_rows": pick(args.publish_rows, 10, 100),
+        "imaging_photos": pick(args.imaging_photos, 2, 4), "imaging_repeats": 2 if q else 5,
+        "quality_photos": 2 if q else 6, "caption_rows": 8 if q else 40,
+    }
+
+
+# ---------------------------------------------------------------- one function per benchmark: run → table lines
+
+
+
+def _pipeline(s: dict, out: Path, args) -> list[tuple]:
+    from benchmarks import bench_pipeline
+
+    r = bench_pipeline.run(s["rows"], latency=args.latency, profile=args.profile, out_dir=out)
+    return [
+        ("wall ÷ max(model-bound, slowest other stage alone)", r["ratio"], "≤ 1.10", r["ratio_ok"]),
+        ("wall import → all reviewable (s)", r["wall_s"], f"limit {r['limit_s']} ({r['limited_by']})", None),
+        ("sum of stages alone ÷ limit (sequential design)", r["sequential_ratio"], "info", None),
+        ("all rows reviewable", r["all_reviewable"], "yes", bool(r["all_reviewable"])),
+    ]
+
+
+def _imaging(s: dict, out: Path, args) -> list[tuple]:
+    from benchmarks import bench_imaging
+
+    r = bench_imaging.run(s["imaging_photos"], s["imaging_repeats"], write=False)
+    _write(out, "imaging", r)
+    return [("copy+EXIF+model image ÷ draft decode+copy", r["ratio_vs_floor"], "≤ 1.5", r["ratio_ok"]),
+            ("speed-up vs naive decode+LANCZOS", r["speedup_vs_naive"], "≥ 3", r["speedup_ok"])]
+
+
+def _quality(s: dict, out: Path, args) -> list[tuple]:
+    from benchmarks import bench_quality
+
+    r = bench_quality.run(s["quality_photos"], out_dir=out)
+    return [("scoring ms/photo (draft decode + PIQE + classical)", r["per_photo_ms_median"]["total"], "info", None)]
+
+
+def _captioning(s: dict, out: Path, args) -> list[tuple]:
+    from benchmarks import bench_captioning
+
+    r = bench_captioning.run(s["caption_rows"], 0.25, 4, out=out / "captioning.json")
+    return [("caption stage wall ÷ (rows × L ÷ P)", r["ratio"], "≤ 1.05", r["ratio"] <= 1.05)]
+
+
+def _review(s: dict, out: Path, args) -> list[tuple]:
+    from benchmarks import bench_review
+
+    r = bench_review.run(s["review_rows"], s["moves"], s["approvals"], out_dir=out)
+    return [
+        (f"screen ready, {r['rows']} rows (ms)", r["ready_ms"], "≤ 1000", r["holds"]["ready"]),
+        ("cursor move → editor p50 (ms)", r["move_editor_ms"]["p50"], "info", None),
+        ("cursor move → editor p95 (ms)", r["move_editor_ms"]["p95"], "≤ 50", r["holds"]["move_editor_p95"]),
+        (f"cursor move → preview p95 (ms, incl. {r['preview_debounce_ms']} ms debounce)",
+         r["move_preview_ms"]["p95"], "info", None),
+        ("approve → committed + next row p95 (ms)", r["approve_ms"]["p95"], "≤ 50", r["holds"]["approve_p95"]),
+    ]
+
+
+def _publish(s: dict, out: Path, args) -> list[tuple]:
+    if not os.environ.get("AMIRTUI_TEST_MYSQL_URL", "").strip():
+        raise _Skip("AMIRTUI_TEST_MYSQL_URL is unset: set it (e.g. mysql://root@127.0.0.1:3306/) to benchmark publish")
+    from benchmarks import bench_publish
+
+    real = RESULTS_DIR / "publish.json"  # bench_publish always writes here; keep real numbers out of a quick run
+    saved = real.read_bytes() if real.is_file() and out != RESULTS_DIR else None
+    try:
+        r = bench_publish.run(s["publish_rows"])
+    finally:
+        if saved is not None:
+            real.write_bytes(saved)
+    _write(out, "publish", r)
+    return [("rows/s (SFTP + MariaDB)", r["rows_per_s"], "info", None),
+            ("bare putfo ÷ upload phase", r["upload_phase_ratio"], "≥ 0.8", r["upload_phase_ratio"] >= 0.8),
+            ("upsert ms/row", r["upsert_ms_per_row"], "≤ 5",
+             None if r["upsert_ms_per_row"] is None else r["upsert_ms_per_row"] <= 5)]
+
+
+def _startup(s: dict, out: Path, args) -> list[tuple]:
+    from benchmarks import bench_startup
+
+    r = bench_startup.run(s["rss_rows"], help_runs=3 if args.quick else 5, out_dir=out)
+    return [("amirtui --help median (s)", r["help_s"], "≤ 0.5", r["holds"]["help_s"]),
+            ("TUI first paint in tmux (s)", r["first_paint_s"], "≤ 1.5", r["holds"]["first_paint_s"]),
+            (f"peak RSS, headless run of {r['rss_rows']} photos (MB)", r["peak_rss_mb"], "≤ 1536",
+             r["holds"]["peak_rss_mb"])]
+
+
+class _Skip(Exception):
+    """A benchmark that cannot run here (with the reason and how to enable it)."""
+
+
+def _write(out: Path, name: str, result: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+RUNNERS = {"pipeline": _pipeline, "imaging": _imaging, "quality": _quality, "captioning": _captioning,
+           "review": _review, "publish": _publish, "startup": _startup}
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if v is None:
+        return "—"
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def print_table(rows: list[tuple], stream=sys.stdout) -> None:
+    """Print (benchmark, metric, value, target, holds) rows as an aligned text table."""
+    head = ("benchmark", "metric", "value", "target", "holds")
+    cells = [head] + [(b, m, _fmt(v), t, "—" if h is None else _fmt(h)) for b, m, v, t, h in rows]
+    widths = [max(len(str(c[i])) for c in cells) for i in range(5)]
+    for k, c in enumerate(cells):
+        print("  ".join(str(x).ljust(w) for x, w in zip(c, widths)).rstrip(), file=stream)
+        if k == 0:
+            print("  ".join("-" * w for w in widths), file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen benchmarks, print the table, write summary.json; 1 if any benchmark crashed."""
+    args = _parser().parse_args(argv)
+    bench_env()
+    sizes = _sizes(args)
+    out = args.out or (RESULTS_DIR / "quick" if args.quick else RESULTS_DIR)
+    names = [n.strip() for n in args.only.split(",")] if args.only else list(NAMES)
+    unknown = [n for n in names if n not in RUNNERS]
+    if unknown:
+        print(f"unknown benchmark(s) {', '.join(unknown)}: choose from {', '.join(NAMES)}", file=sys.stderr)
+        return 2
+    table: list[tuple] = []
+    crashed, timings = [], {}
+    t_all = time.perf_counter()
+    for name in names:
+        print(f"== {name} (load {os.getloadavg()[0]:.1f}) …", file=sys.stderr, flush=True)
+        t = time.perf_counter()
+        try:
+            lines = RUNNERS[name](sizes, out, args)
+        except _Skip as why:
+            lines = [("skipped", str(why), "", None)]
+        except Exception as exc:  # one broken benchmark must not hide the others' numbers
+            traceback.print_exc()
+            crashed.append(name)
+            lines = [("CRASHED", f"{type(exc).__name__}: {exc}"[:200], "", False)]
+        timings[name] = round(time.perf_counter() - t, 1)
+        table.extend((name, *line) for line in lines)
+        print(f"   {name} took {timings[name]} s", file=sys.stderr, flush=True)
+    total = round(time.perf_counter() - t_all, 1)
+    print()
+    print_table(table)
+    print(f"\n{total} s in all; load average {os.getloadavg()[0]:.1f} at the end; results in {out}")
+    _write(out, "summary", {"machine": machine(), "sizes": sizes, "quick": args.quick, "seconds": timings,
+                            "total_s": total, "table": [dict(zip(("benchmark", "metric", "value", "target",
+                                                                    "holds"), row)) for row in table]})
+    return 1 if crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
