@@ -162,6 +162,37 @@ def test_rename_conflict_is_refused_and_changes_nothing(rows):
     assert repo.active_reservation(before.file_name).name == before.file_name.lower()
 
 
+GOOD_CAPTION = "A grey heron stands motionless among the reeds, its long neck curved as it watches for fish."
+GOOD_ALT = "Grey heron wading among green reeds at the lake edge."
+GOOD_KEYWORDS = "heron, bird, reeds, wading, wildlife"
+
+
+def test_saving_fixed_text_reruns_the_gate_so_no_override_is_needed(rows, bus):
+    pid = rows[4]  # needs_work: "Short." caption, too few keywords
+    with pytest.raises(review.NeedsOverride):
+        review.approve(pid)
+    d = review.save_edits(pid, caption=GOOD_CAPTION, alt_text=GOOD_ALT, keywords=GOOD_KEYWORDS, bus=bus)
+    assert (d.state, d.gate_status, d.gate_reasons) == ("prefilled", "pass", [])
+    history = StateChange.select().where(StateChange.photo == pid).order_by(StateChange.id.desc()).first()
+    assert (history.from_state, history.to_state, history.actor) == ("needs_work", "prefilled", "operator")
+    assert any(getattr(e, "to_state", None) == "prefilled" for e in bus.seen)  # the table hears about it
+    review.approve(pid)  # no override needed any more
+    assert not Photo.get_by_id(pid).gate_override
+
+    # and the other way: text that breaks the gate sends a prefilled row to needs_work, with the gate's reasons
+    d = review.save_edits(rows[0], caption="Bird.")
+    assert d.state == "needs_work" and d.gate_status == "needs_work"
+    assert any(r.startswith("too_short") for r in d.gate_reasons), d.gate_reasons
+    with pytest.raises(review.NeedsOverride, match="too_short"):
+        review.approve(rows[0])
+
+
+def test_editing_a_decided_row_updates_its_gate_but_keeps_the_decision(rows):
+    review.approve(rows[0])
+    d = review.save_edits(rows[0], caption="Bird.")
+    assert d.state == "approved" and d.gate_status == "needs_work"
+
+
 def test_revert_restores_ai_text(rows):
     review.save_edits(rows[0], caption="Mine", alt_text="mine too", keywords=["x"])
     d = review.revert_text(rows[0])

@@ -139,7 +139,8 @@ async def test_edit_save_and_escape_revert(settings, queue):
         await settle(app, pilot)
         p = Photo.get_by_id(queue[0])
         assert p.caption == "Dawn" and p.text_source == "manual"
-        assert app.screen.query_one(ReviewTable).get_cell(str(queue[0]), "state") == "prefilled ✎"
+        # the gate judged the new text at once: "Dawn" is far too short for a caption
+        assert app.screen.query_one(ReviewTable).get_cell(str(queue[0]), "state") == "needs_work ✎"
         # typed but not saved: Escape puts the saved text back
         await pilot.press("e")
         await pilot.press(*" dusk")
@@ -148,7 +149,7 @@ async def test_edit_save_and_escape_revert(settings, queue):
         assert editor.values()["caption"] == "Dawn"
         assert Photo.get_by_id(queue[0]).caption == "Dawn"
         # typing "a" in a field types, it does not approve
-        assert state(queue[0]) == "prefilled"
+        assert state(queue[0]) == "needs_work"
         await pilot.press("ctrl+r")  # revert to AI text
         await settle(app, pilot)
         assert Photo.get_by_id(queue[0]).text_source == "ai"

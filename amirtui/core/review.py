@@ -167,6 +167,17 @@ def page_rows(f: ReviewFilter = ReviewFilter(), offset: int = 0, limit: int = 50
     return [ReviewRow(*t) for t in q.tuples()]
 
 
+def reason_texts(raw: Any) -> list[str]:
+    """Gate reasons as readable strings: the gate stores ``[code, detail]`` pairs, older rows plain strings."""
+    out = []
+    for r in raw or []:
+        if isinstance(r, (list, tuple)):
+            out.append(": ".join(str(x) for x in r if x))
+        else:
+            out.append(str(r))
+    return out
+
+
 def get_row(photo_id: int) -> ReviewRow:
     """The table line of one photo (after an action changed it)."""
     t = Photo.select(*_COLUMNS).where(Photo.id == photo_id).tuples().get()
@@ -187,7 +198,7 @@ def load_detail(photo_id: int) -> PhotoDetail:
         caption=p.caption or "", alt_text=p.alt_text or "", keywords=list(p.keywords or []),
         ai_caption=p.ai_caption, ai_alt_text=p.ai_alt_text, ai_keywords=p.ai_keywords,
         text_source=p.text_source, edited_at=p.edited_at, qr=p.qr, qc_band=p.qc_band, scores=scores,
-        gate_status=p.gate_status, gate_reasons=list(p.gate_reasons or []), gate_override=bool(p.gate_override),
+        gate_status=p.gate_status, gate_reasons=reason_texts(p.gate_reasons), gate_override=bool(p.gate_override),
         model_image_path=p.model_image_path, last_error=p.last_error,
     )
 
@@ -230,9 +241,9 @@ def approve(photo_id: int, *, override: bool = False, reason: str = "", bus: Eve
     why = reason or "approved"
     if p.gate_status == "needs_work":
         if not override:
-            raise NeedsOverride(photo_id, list(p.gate_reasons or []))
+            raise NeedsOverride(photo_id, reason_texts(p.gate_reasons))
         fields["gate_override"] = True
-        why = f"{why}; gate override ({'; '.join(p.gate_reasons or []) or 'needs_work'})"
+        why = f"{why}; gate override ({'; '.join(reason_texts(p.gate_reasons)) or 'needs_work'})"
     token = _token or _new_token()
     repo.transition(photo_id, State.APPROVED, reason=f"{why} [decision {token}]", actor=ACTOR, bus=bus,
                     expect=[p.state], **fields)
@@ -430,12 +441,17 @@ def parse_keywords(raw: str | Iterable[str]) -> list[str]:
 
 def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | None = None,
                keywords: str | Iterable[str] | None = None, file_name: str | None = None,
-               max_length: int = 150) -> PhotoDetail:
-    """Save the operator's text and/or a new filename in one transaction.
+               max_length: int = 150, language: str = "en", bus: EventBus | None = None) -> PhotoDetail:
+    """Save the operator's text and/or a new filename in one transaction, then judge the new text with the gate.
 
     Text changes set ``text_source='manual'`` and ``edited_at``. A new filename is checked live against the
     reservations (case-insensitively) and the reservation is swapped in the same transaction, so two reviewers can
     never end up with the same name. Raises :class:`ReservationConflict` or :class:`ReviewRefused`.
+
+    After any change the captioning gate runs again on the saved text (``language`` = ``ollama.language``):
+    ``gate_status`` / ``gate_reasons`` are updated and a row awaiting review moves ``needs_work`` ↔ ``prefilled``
+    (a quarantined row the operator wrote text for joins them), so fixing the text removes the need for an override.
+    Rows already decided (approved, rejected, publish_failed) keep their state; only their gate fields change.
     """
     with database.atomic("IMMEDIATE"):
         p = _photo(photo_id)
@@ -470,11 +486,31 @@ def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | Non
             fields["file_name"] = new
         if fields:
             repo.update_fields(photo_id, **fields)
+            _regate(photo_id, language, bus)
     return load_detail(photo_id)
 
 
-def revert_text(photo_id: int) -> PhotoDetail:
-    """Final text ← the AI text (caption, alt text, keywords); refused when the row has no AI text."""
+def _regate(photo_id: int, language: str, bus: EventBus | None) -> None:
+    """Run the captioning gate on the row's saved text; update its gate fields and its review state."""
+    # imported here: the gate loads its phrase lists on first use, and review queries must not pay for that
+    from .captioning.context import gate_context, published_text
+    from .captioning.gate import check
+
+    p = Photo.get_by_id(photo_id)
+    verdict = check(p.caption, p.alt_text, p.keywords or [], context=gate_context(p, language, published_text()))
+    gate = dict(gate_status=verdict.status, gate_reasons=verdict.as_json())
+    current = State(p.state)
+    target = State.PREFILLED if verdict.passed else State.NEEDS_WORK
+    if current in REVIEWABLE and current != target:
+        repo.transition(photo_id, target, reason=f"edited: gate {verdict.summary()}"[:500], actor=ACTOR, bus=bus,
+                        expect=[current], **gate)
+    else:
+        repo.update_fields(photo_id, **gate)
+
+
+def revert_text(photo_id: int, *, language: str = "en", bus: EventBus | None = None) -> PhotoDetail:
+    """Final text ← the AI text (caption, alt text, keywords), judged again by the gate (see :func:`save_edits`);
+    refused when the row has no AI text."""
     with database.atomic("IMMEDIATE"):
         p = _photo(photo_id)
         if State(p.state) not in EDITABLE:
@@ -483,4 +519,5 @@ def revert_text(photo_id: int) -> PhotoDetail:
             raise ReviewRefused(f"photo {photo_id} has no AI text to revert to", fix="press Generate to caption it")
         repo.update_fields(photo_id, caption=p.ai_caption, alt_text=p.ai_alt_text, keywords=p.ai_keywords,
                            text_source="ai", edited_at=None)
+        _regate(photo_id, language, bus)
     return load_detail(photo_id)

@@ -69,7 +69,8 @@ class ReviewEditing(Screen):
         try:
             detail = rv.save_edits(photo_id, caption=values["caption"], alt_text=values["alt_text"],
                                    keywords=values["keywords"], file_name=values["file_name"],
-                                   max_length=self.amir.settings.naming.max_length)
+                                   max_length=self.amir.settings.naming.max_length,
+                                   language=self.amir.settings.ollama.language, bus=self.amir.bus)
         except AmirError as exc:
             self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
             return
@@ -85,7 +86,7 @@ class ReviewEditing(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="save", description="revert to AI text")
     def _revert(self, photo_id: int) -> None:
         try:
-            detail = rv.revert_text(photo_id)
+            detail = rv.revert_text(photo_id, language=self.amir.settings.ollama.language, bus=self.amir.bus)
         except AmirError as exc:
             self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
             return
