@@ -230,23 +230,7 @@ def _ensure_work(world: World, point: Point, jpeg) -> None:
 
 
 def _publish_cmd(world: World) -> list[str]:
-    try:
-        from amirtui.core.publish.publisher import publish_approved  # noqa: F401
-    except ImportError:  # the CLI's `publish` needs publish_approved; drive the Publisher the same way meanwhile
-        code = (
-            "import sys\n"
-            "from amirtui.config import load_settings\n"
-            "from amirtui.core.db import open_db\n"
-            "from amirtui.core.lock import InstanceLock\n"
-            "from amirtui.core.logs import setup_logging\n"
-            "from amirtui.core.publish.publisher import Publisher\n"
-            "s = load_settings(sys.argv[1]); setup_logging(s.logs_dir, s.data_dir)\n"
-            "lock = InstanceLock(s.data_dir); lock.acquire(clear_stale=True)\n"
-            "open_db(s.db_path)\n"
-            "print(Publisher(s).run().text())\n"
-            "lock.release()\n"
-        )
-        return [sys.executable, "-c", code, str(world.config)]
+    """The operator's publish command (continues half-published rows first-class)."""
     return world.cmd("--clear-stale-lock", "publish")
 
 
