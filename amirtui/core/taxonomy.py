@@ -104,7 +104,7 @@ def add(kind: str, key: str, value: str = "", *, bus: EventBus | None = None) ->
     key = _check_text(kind, "key" if kind != "subject_fix" else "misspelling", key)
     if kind == "subject_fix":
         value = _check_text(kind, "fix", value)
-        if value.casefold() == key.casefold():
+        if value == key:  # a case-only fix ("blue tit" → "Blue Tit") is a real fix
             raise TaxonomyRefused(f"the fix for '{key}' is the same word", fix="type the correct spelling as the fix")
     else:
         value = (value or "").strip() or key
