@@ -31,7 +31,7 @@ def test_add_list_and_refuse_duplicates_ignoring_case(db, bus, caplog):
     ("folder", "a/b", "", "contains '/'"),
     ("location", "!!!", "", "no letters or digits"),
     ("location", "x" * 61, "", "limit is 60"),
-    ("subject_fix", "Heron", "heron", "same word"),
+    ("subject_fix", "Heron", "Heron", "same word"),
     ("subject_fix", "Hreon", "", "fix is empty"),
     ("colour", "red", "", "unknown taxonomy kind"),
 ])
