@@ -25,7 +25,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import bench_env, machine, median, percentile, write_config, write_result
+from benchmarks.common import (
+    bench_env,
+    machine,
+    median,
+    percentile,
+    write_config,
+    write_result,
+)
 
 TARGETS_MS = {"ready": 1000.0, "move_editor_p95": 50.0, "approve_p95": 50.0}
 SIZE = (120, 40)
@@ -101,7 +108,7 @@ async def _measure(settings, moves: int, approvals: int, debounce_s: float) -> d
 
     t0 = time.perf_counter()
     app = make_app(settings, preview="halfcell")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         table = app.screen.query_one(ReviewTable)
         editor = app.screen.query_one(EditorPanel)
         preview = app.screen.query_one(ImagePreview)
@@ -121,9 +128,9 @@ async def _measure(settings, moves: int, approvals: int, debounce_s: float) -> d
             target = next_id()
             t = time.perf_counter()
             _key(app, "j")
-            await _wait(lambda: editor.detail is not None and editor.detail.id == target, what="editor follows")
+            await _wait(lambda t=target: editor.detail is not None and editor.detail.id == t, what="editor follows")
             move_editor.append(time.perf_counter() - t)
-            await _wait(lambda: preview.shown_key == target, what="preview follows")
+            await _wait(lambda t=target: preview.shown_key == t, what="preview follows")
             move_preview.append(time.perf_counter() - t)
 
         approve = []
@@ -131,18 +138,18 @@ async def _measure(settings, moves: int, approvals: int, debounce_s: float) -> d
             while editor.detail.gate_status != "pass":  # needs_work rows ask for an override: not this measurement
                 target = next_id()
                 _key(app, "j")
-                await _wait(lambda: editor.detail.id == target, what="skip a needs_work row")
+                await _wait(lambda t=target: editor.detail.id == t, what="skip a needs_work row")
             pid, target = editor.detail.id, next_id()
             t = time.perf_counter()
             _key(app, "a")
-            await _wait(lambda: table.current_id == target and editor.detail is not None
-                        and editor.detail.id == target, what="approve moves to the next row")
+            await _wait(lambda t=target: table.current_id == t and editor.detail is not None
+                        and editor.detail.id == t, what="approve moves to the next row")
             approve.append(time.perf_counter() - t)
             state = Photo.select(Photo.state).where(Photo.id == pid).scalar()
             if state != "approved":
                 raise AssertionError(f"review benchmark: photo {pid} is '{state}' after approve, not 'approved'")
         await app.workers.wait_for_complete()
-    ms = lambda xs, q: round(percentile(xs, q) * 1000, 1)  # noqa: E731
+    ms = lambda xs, q: round(percentile(xs, q) * 1000, 1)
     return {
         "ready_ms": round(ready * 1000, 1), "first_preview_ms": round(first_preview * 1000, 1),
         "page_rows": page_rows,

@@ -29,8 +29,18 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.common import (ROOT, bench_env, cached_jpegs, machine, median, ollama_yaml, split_sets,
-                               start_ollama, write_config, write_result)
+from benchmarks.common import (
+    ROOT,
+    bench_env,
+    cached_jpegs,
+    machine,
+    median,
+    ollama_yaml,
+    split_sets,
+    start_ollama,
+    write_config,
+    write_result,
+)
 
 TARGETS = {"help_s": 0.5, "first_paint_s": 1.5, "peak_rss_mb": 1536}
 RSS_SIZE = (2000, 1333)
@@ -54,7 +64,7 @@ def help_time(runs: int = 5) -> dict:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, env=_env(), timeout=60)
+        proc = subprocess.run(cmd, check=False, capture_output=True, env=_env(), timeout=60)
         times.append(time.perf_counter() - t)
         if proc.returncode != 0 or b"usage" not in proc.stdout:
             raise RuntimeError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr.decode()[-400:]}")
@@ -78,7 +88,7 @@ def first_paint(timeout: float = 30.0) -> dict:
         try:
             seen = ""
             while time.perf_counter() - t0 < timeout:
-                seen = subprocess.run([tmux, "capture-pane", "-p", "-t", session], capture_output=True,
+                seen = subprocess.run([tmux, "capture-pane", "-p", "-t", session], check=False, capture_output=True,
                                       text=True).stdout
                 if PAINT_MARK in seen:
                     return {"first_paint_s": round(time.perf_counter() - t0, 3), "first_paint_mark": PAINT_MARK}
@@ -86,12 +96,12 @@ def first_paint(timeout: float = 30.0) -> dict:
             return {"first_paint_s": None,
                     "first_paint_note": f"'{PAINT_MARK}' not drawn within {timeout} s; screen: {seen[-300:]!r}"}
         finally:
-            subprocess.run([tmux, "send-keys", "-t", session, "C-q"], capture_output=True)
+            subprocess.run([tmux, "send-keys", "-t", session, "C-q"], check=False, capture_output=True)
             end = time.perf_counter() + 5
             while time.perf_counter() < end and subprocess.run([tmux, "has-session", "-t", session],
-                                                               capture_output=True).returncode == 0:
+                                                               check=False, capture_output=True).returncode == 0:
                 time.sleep(0.05)
-            subprocess.run([tmux, "kill-session", "-t", session], capture_output=True)
+            subprocess.run([tmux, "kill-session", "-t", session], check=False, capture_output=True)
 
 
 def peak_rss(rows: int = 1000, size: tuple[int, int] = RSS_SIZE, timeout: float = 3600.0) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import benchmarks.common as common
+from benchmarks import common
 
 SMALL = (640, 427)
 
