@@ -65,6 +65,19 @@ def main(argv: list[str] | None = None) -> int:
         if exc.fix:
             print(f"  fix: {exc.fix}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if "database is locked" not in str(exc):
+            raise
+        from .config import load_settings
+        from .core.recovery import locked_message
+
+        try:
+            db_path = load_settings(args.config).db_path
+        except AmirError:
+            db_path = None
+        holder = locked_message(db_path) if db_path else str(exc)
+        print(f"amirtui: {holder}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("amirtui: interrupted — the database is consistent; run again to resume", file=sys.stderr)
         return 130

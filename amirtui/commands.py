@@ -54,7 +54,15 @@ def dispatch(args: argparse.Namespace) -> int:
         from .core.lock import InstanceLock
 
         lock = InstanceLock(settings.data_dir)
-        lock.acquire(clear_stale=args.clear_stale_lock)
+        # Recovering from a crash is what `recover` is for: a lock left by a dead process must not stop it.
+        clear = args.clear_stale_lock or command == "recover"
+        if clear:
+            from .core.lock import read_lock
+
+            stale = read_lock(lock.path)
+            if stale is not None and not stale.alive:
+                print(f"cleared the stale lock of dead pid {stale.pid} on {stale.host}", file=sys.stderr)
+        lock.acquire(clear_stale=clear)
     try:
         from .core.db import open_db
 

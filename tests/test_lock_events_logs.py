@@ -92,3 +92,16 @@ def test_crash_log_has_timestamp_kind_and_traceback_without_secrets(tmp_path):
     text = (tmp_path / "data" / "crash_runtime.log").read_text()
     assert "stage failed on a row — photo 7" in text and "Traceback" in text and "ValueError" in text
     assert "crash-secret-123" not in text
+
+
+def test_recover_clears_the_lock_a_crashed_process_left(home):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (home / "data").mkdir()
+    (home / "data" / "amirtui.lock").write_text(f"{dead.pid} {os.uname().nodename} 0\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMIRTUI_")}
+    proc = subprocess.run([sys.executable, "-m", "amirtui", "--config", str(home / "config.yaml"), "recover", "--status"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"cleared the stale lock of dead pid {dead.pid}" in proc.stderr
+    assert not (home / "data" / "amirtui.lock").exists()  # released again at exit
