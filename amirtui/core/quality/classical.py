@@ -49,28 +49,6 @@ def classical_scores(img: Image.Image) -> ClassicalScores:
     return ClassicalScores(blur=laplacian_variance(y), brightness=float(y.mean()), contrast=float(y.std()))
 
 
-def fit_size(size: tuple[int, int], max_px: int) -> tuple[int, int]:
-    """``size`` scaled down (never up) so its longer side is at most ``max_px``, aspect ratio kept."""
-    w, h = size
-    longest = max(w, h)
-    if longest <= max_px:
-        return w, h
-    scale = max_px / longest
-    return max(1, round(w * scale)), max(1, round(h * scale))
-
-
-#: EXIF Orientation → the transpose that makes the pixels upright (as ImageOps.exif_transpose does).
-_ORIENTATION_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-
-
 def load_score_image(path: Path | str, max_px: int) -> Image.Image:
     """Decode ``path`` as an upright RGB image whose longer side is at most ``max_px``.
 
@@ -78,17 +56,7 @@ def load_score_image(path: Path | str, max_px: int) -> Image.Image:
     24 MP decode); a plain ``thumbnail`` would ask draft for twice the target and decode more than needed.
     Raises ``FileNotFoundError`` / ``PIL.UnidentifiedImageError`` / ``OSError`` with the path in the message.
     """
-    path = Path(path)
-    with Image.open(path) as im:
-        orientation = im.getexif().get(0x0112, 1)
-        # draft works on the stored (unrotated) pixels: a 90° orientation swaps the sides, which fit_size ignores
-        # because it only looks at the longer side.
-        target = fit_size(im.size, max_px)
-        if im.format == "JPEG" and target != im.size:
-            im.draft("RGB", target)
-        im.load()
-        out = im.convert("RGB") if im.mode != "RGB" else im.copy()
-    if out.size != target:
-        out = out.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
-    method = _ORIENTATION_TRANSPOSE.get(orientation)
-    return out.transpose(method) if method is not None else out
+    from ..imaging import open_upright  # the one decode path (draft, orientation, sRGB) shared with the model image
+
+    # BILINEAR for the last resize: scores of a ≤1024 px image do not need LANCZOS's cost.
+    return open_upright(Path(path), (max_px, max_px), resample=Image.Resampling.BILINEAR)
