@@ -7,6 +7,8 @@ project-root ``styles.tcss`` is a copy kept identical by a test, for people who 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -22,12 +24,17 @@ from ..core.db.models import database
 from ..core.events import Event, EventBus, LogLine, RunFinished, RunStarted, StageProgressed
 from .bindings import bind, binding_ids, validate_keymap
 from .commands import ScreenActions
-from .messages import CoreEventReceived
+from .messages import CoreEventReceived, PipelineFinished, PublishFinished
 from .screens.dialogs import ConfirmScreen
 from .screens.help import HelpScreen
+from .screens.import_sets import ImportScreen
 from .screens.preflight import PreflightScreen
+from .screens.publish import PublishDoneScreen, PublishScreen
+from .screens.recovery import RecoveryScreen
 from .screens.review import ReviewScreen
 from .screens.run import RunScreen
+from .screens.summary import SummaryScreen
+from .screens.taxonomy import TaxonomyScreen
 from .widgets.preview import prepare_renderer
 
 log = logging.getLogger("amirtui.tui")
@@ -41,7 +48,8 @@ class AmirApp(App[None]):
 
     CSS_PATH = CSS_FILE
     TITLE = "amirtui"
-    MODES = {"review": ReviewScreen, "run": RunScreen, "preflight": PreflightScreen}
+    MODES = {"review": ReviewScreen, "run": RunScreen, "preflight": PreflightScreen, "import": ImportScreen,
+             "publish": PublishScreen, "summary": SummaryScreen, "taxonomy": TaxonomyScreen}
     DEFAULT_MODE = "review"
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [
@@ -52,10 +60,17 @@ class AmirApp(App[None]):
         bind("f4", "switch_mode('preflight')", "Preflight", "app.preflight", "Check everything a run needs",
              show=False),
         bind("f3", "switch_mode('run')", "Run", "app.run", "Go to the run: stage board and live log", show=False),
+        bind("f5", "switch_mode('import')", "Import", "app.import", "Add photo sets and start a run", show=False),
+        bind("f6", "switch_mode('publish')", "Publish", "app.publish", "Publish approved rows, per-row progress",
+             show=False),
+        bind("f7", "switch_mode('summary')", "Summary", "app.summary", "Run summary: states, bands, stage times",
+             show=False),
+        bind("f8", "switch_mode('taxonomy')", "Taxonomy", "app.taxonomy", "Folders, locations, subject autofix",
+             show=False),
     ]
 
     def __init__(self, settings: Settings, bus: EventBus, preview_mode: str, keymap: dict[str, str],
-                 stages: Callable[[], list] | None = None, start: str = "review") -> None:
+                 stages: Callable[[], list] | None = None, start: str = "review", recovery: Any = None) -> None:
         self.DEFAULT_MODE = start  # read by App.__init__: the first screen mounted is the start screen
         super().__init__()
         self.stage_factory = stages
@@ -72,16 +87,82 @@ class AmirApp(App[None]):
         self.runtime_line = ""
         self.run_status = "no run yet — press r on the Run screen (F3) to start"
         self.pipeline: Any = None
+        self.last_run: Any = None
+        """The last pipeline :class:`RunResult` of this session (per-stage times for the summary)."""
+        self.recovery_report = recovery
+        """What :func:`amirtui.core.recovery.detect` found at start-up (None when not checked)."""
+        self.publisher: Any = None
+        self.last_publish: Any = None
+        self._pipeline_idle = threading.Event()
+        self._pipeline_idle.set()
+        self._old_sighup: Any = None
+        self.hung_up = False
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run in the real terminal. A crash's leftovers are looked for first (tests and benchmarks use
+        ``run_test`` and opt in with ``make_app(check_recovery=True)``)."""
+        if self.recovery_report is None and not kwargs.get("headless"):  # headless = snapshot tests
+            from ..core.recovery import detect
+
+            self.recovery_report = detect(self.settings)
+        return super().run(*args, **kwargs)
 
     def on_mount(self) -> None:
         if self._user_keymap:
             self.set_keymap(self._user_keymap)
         # The bus calls listeners in the emitting thread; post_message is the one thread-safe door into the UI.
         self._unsubscribe = self.bus.subscribe(lambda e: self.post_message(CoreEventReceived(e)))
+        self._install_sighup()
+        if self.recovery_report is not None and self.recovery_report.needs_attention:
+            self.push_screen(RecoveryScreen(self.recovery_report))  # a crash left work: decide that first
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        self._stop_work_in_flight()
+        self._remove_sighup()
+
+    # ------------------------------------------------------------ a lost terminal (SIGHUP) and quitting mid-run
+    def _install_sighup(self) -> None:
+        """Textual installs no SIGHUP handler, so a dropped SSH session would kill the process mid-row. Ours stops
+        new work, lets the rows in flight finish (each is one transaction) and exits: the next start resumes."""
+        import asyncio
+
+        try:  # the loop's handler wakes the event loop at once (a plain signal.signal one waits for the next tick)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_sighup)
+            self._old_sighup = True
+        except (RuntimeError, ValueError, NotImplementedError):  # not the main thread / no signals here
+            self._old_sighup = None
+
+    def _remove_sighup(self) -> None:
+        import asyncio
+
+        if self._old_sighup:
+            try:
+                asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+            except RuntimeError:
+                pass
+
+    def _on_sighup(self) -> None:
+        self.hung_up = True
+        self._cancel_work()
+        log.warning("SIGHUP: terminal lost; finishing the rows in flight, then exiting (resumable)")
+        self.exit()
+
+    def _cancel_work(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.cancel.set()
+        if self.publisher is not None:
+            self.publisher.cancel.set()
+
+    def _stop_work_in_flight(self, timeout: float = 300.0) -> None:
+        """On exit: ask the pipeline / publisher to stop and wait (bounded) for the rows in flight to finish, so the
+        run records its outcome ("cancelled") instead of being found as a crash at the next start."""
+        if self._pipeline_idle.is_set() and not self.publish_running:
+            return
+        self._cancel_work()
+        if not self._pipeline_idle.wait(timeout):
+            log.error("pipeline still busy after %.0f s at exit; the next start offers recovery", timeout)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place unexpected worker errors surface: a notification, never a silent failure or a crash."""
@@ -129,7 +210,63 @@ class AmirApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pipeline", description="pipeline run")
     def _run_pipeline(self, pipeline: Any) -> None:
-        pipeline.run()
+        self._pipeline_idle.clear()
+        try:
+            result = pipeline.run()
+        finally:
+            self._pipeline_idle.set()
+        self.post_message(PipelineFinished(result))
+
+    def on_pipeline_finished(self, message: PipelineFinished) -> None:
+        """Keep the result for the summary; show the summary when the operator is watching the run."""
+        self.last_run = message.result
+        outcome = getattr(message.result, "outcome", "")
+        if outcome == "ok" and self.current_mode == "run" and isinstance(self.screen, RunScreen):
+            self.switch_mode("summary")
+        else:
+            self.notify("the run finished — F7 shows its summary", timeout=5)
+
+    # ------------------------------------------------------------ publishing (owned by the app, not a screen)
+    @property
+    def publish_running(self) -> bool:
+        """True while a publish worker is running."""
+        return any(w.group == "publish" and w.is_running for w in self.workers)
+
+    def start_publish(self, ids: list[int] | None = None) -> bool:
+        """Publish ``ids`` (None = every eligible row) in a thread worker of the App. False when one is running or
+        the secrets cannot be loaded (the operator is told why)."""
+        if self.publish_running:
+            return False
+        from ..core.errors import AmirError
+        from ..core.publish.publisher import Publisher
+        from ..secrets import load_secrets
+
+        try:
+            secrets = load_secrets(self.settings)
+            self.publisher = Publisher(self.settings, secrets=secrets, bus=self.bus)
+        except AmirError as exc:
+            self.notify(f"{exc.detail}" + (f"\nfix: {exc.fix}" if exc.fix else ""), title=exc.title,
+                        severity="error", timeout=10)
+            return False
+        self._run_publish(self.publisher, ids, secrets)
+        return True
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="publish", description="publish")
+    def _run_publish(self, publisher: Any, ids: list[int] | None, secrets: Any) -> None:
+        summary = publisher.run(ids, validate_after=True, secrets=secrets)
+        self.post_message(PublishFinished(summary))
+
+    def on_publish_finished(self, message: PublishFinished) -> None:
+        """The one completion dialog; OK returns to the review queue."""
+        self.last_publish = message.summary
+        handler = getattr(self.screen, "on_publish_summary", None)
+        if handler is not None:
+            handler(message.summary)
+
+        def closed(_: object) -> None:
+            self.switch_mode("review")
+
+        self.push_screen(PublishDoneScreen(message.summary), closed)
 
     def cancel_pipeline(self) -> None:
         """Ask the running pipeline to stop after the rows in flight."""
@@ -149,16 +286,20 @@ class AmirApp(App[None]):
         self.bus.emit(event)
 
 
-BINDING_OWNERS.extend([AmirApp, ReviewScreen, RunScreen, PreflightScreen, ConfirmScreen, HelpScreen])
+BINDING_OWNERS.extend([AmirApp, ReviewScreen, RunScreen, PreflightScreen, ConfirmScreen, HelpScreen, ImportScreen,
+                       PublishScreen, PublishDoneScreen, SummaryScreen, TaxonomyScreen, RecoveryScreen])
 
 
 def make_app(settings: Settings, *, bus: EventBus | None = None, preview: str | None = None,
-             db_path: Path | None = None, stages: Callable[[], list] | None = None, start: str = "review") -> AmirApp:
+             db_path: Path | None = None, stages: Callable[[], list] | None = None, start: str = "review",
+             check_recovery: bool = False) -> AmirApp:
     """Build the app: validate ``ui.keymap``, open the review DB, pick and import the preview renderer.
 
     ``preview`` overrides ``ui.preview`` (tests force ``halfcell``); ``db_path`` overrides ``settings.db_path``;
     ``stages`` builds the pipeline's stage list (default: the standard stages); ``start`` is the first screen
-    (``review`` | ``run`` | ``preflight``).
+    (any of :attr:`AmirApp.MODES`). With ``check_recovery`` the DB is checked now for what a crash left behind
+    (:func:`amirtui.core.recovery.detect`) and, when it needs attention, the recovery screen comes first;
+    :meth:`AmirApp.run` (the real terminal, i.e. the CLI) always checks, ``run_test`` only with this flag.
     Raises :class:`~amirtui.core.errors.ConfigError` for a keymap naming an unknown binding id.
     """
     keymap = validate_keymap(dict(settings.ui.keymap), binding_ids(BINDING_OWNERS))
@@ -170,7 +311,12 @@ def make_app(settings: Settings, *, bus: EventBus | None = None, preview: str | 
     prepare_renderer(mode)  # textual-image probes the terminal on import: must happen before App.run()
     if start not in AmirApp.MODES:
         raise ValueError(f"unknown start screen '{start}': use one of {', '.join(AmirApp.MODES)}")
-    return AmirApp(settings, bus or EventBus(), mode, keymap, stages, start)
+    report = None
+    if check_recovery:
+        from ..core.recovery import detect
+
+        report = detect(settings)
+    return AmirApp(settings, bus or EventBus(), mode, keymap, stages, start, report)
 
 
 __all__ = ["AmirApp", "make_app"]

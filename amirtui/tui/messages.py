@@ -88,3 +88,17 @@ class BulkCounted(Message):
     count: int
     skipped_needs_work: int
     filter: Any
+
+
+@dataclass
+class PipelineFinished(Message):
+    """The app's pipeline worker returned: the run's result (per-stage counts and times)."""
+
+    result: Any
+
+
+@dataclass
+class PublishFinished(Message):
+    """The app's publish worker returned: the :class:`PublishSummary`."""
+
+    summary: Any

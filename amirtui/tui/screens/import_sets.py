@@ -1,0 +1,305 @@
+"""ImportScreen: pick folders in a DirectoryTree, name each set (Subject / Location / Folder with completion from the
+taxonomy), see the first filename, per-set file counts and refused files with reasons, then start.
+
+Validation (:func:`amirtui.core.ingest.validate_set`) and the import (:func:`~amirtui.core.ingest.import_sets`) run
+in thread workers; a finished import starts the pipeline on the App and switches to the Run screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import Checkbox, DataTable, DirectoryTree, Footer, Input, Label, Static
+
+from ...core import naming, taxonomy
+from ...core.db.models import PhotoSet
+from ...core.errors import AmirError
+from ...core.ingest import SetSpec, import_sets, validate_set
+from ..bindings import bind
+
+if TYPE_CHECKING:
+    from ..app import AmirApp
+
+FIELDS = (("subject", "Subject"), ("location", "Location"), ("folder", "Folder"))
+
+
+@dataclass
+class PendingSet:
+    """A set the operator added: its spec and, once validated, what would be imported."""
+
+    spec: SetSpec
+    problems: list[str] = field(default_factory=list)
+    accepted: int | None = None
+    refused: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """Subject / Location / Folder."""
+        return f"{self.spec.subject} / {self.spec.location} / {self.spec.folder}"
+
+
+class ImportScreen(Screen):
+    """Add one or more sets and start the import + pipeline."""
+
+    TITLE = "Import"
+    DEFAULT_CSS = """
+    #import-main { height: 1fr; }
+    #import-tree { width: 2fr; min-width: 24; border-right: solid $primary-darken-2; }
+    #import-form { width: 3fr; padding: 0 1; }
+    #import-form Input { height: 3; }
+    #import-fields { height: auto; }
+    #import-fields > Vertical { width: 1fr; height: auto; }
+    #name-preview { height: auto; margin: 0 0 1 0; }
+    #name-preview.-problem { color: $error; }
+    #import-options { height: auto; }
+    #smoke { width: 24; }
+    #import-sets { height: auto; max-height: 10; }
+    #import-refused { height: 1fr; min-height: 3; color: $text-muted; }
+    """
+    BINDINGS = [
+        bind("ctrl+n", "add_set", "Add set", "import.add", "Add the highlighted folder as a set with these names"),
+        bind("ctrl+d", "remove_set", "Remove set", "import.remove", "Remove the highlighted set from the list"),
+        bind("ctrl+t", "toggle_confirm", "Confirm new", "import.confirm",
+             "Accept a new Folder/Location (added to the taxonomy)"),
+        bind("ctrl+g", "start", "Start", "import.start", "Import every set, then run the pipeline"),
+    ]
+
+    @dataclass
+    class SetValidated(Message):
+        """One set was checked (nothing written)."""
+
+        index: int
+        problems: list[str]
+        accepted: int
+        refused: list[tuple[Path, str]]
+
+    @dataclass
+    class ImportDone(Message):
+        """The import finished (report) or failed (error)."""
+
+        report: Any
+        error: str = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sets: list[PendingSet] = []
+        self.importing = False
+
+    @property
+    def amir(self) -> AmirApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        paths = self.amir.settings.paths
+        root = Path(paths.import_root).expanduser() if paths.import_root else Path.home()
+        with Horizontal(id="import-main"):
+            yield DirectoryTree(str(root), id="import-tree")
+            with VerticalScroll(id="import-form"):
+                with Horizontal(id="import-fields"):
+                    for key, label in FIELDS:
+                        with Vertical():
+                            yield Label(label, classes="field-label")
+                            yield Input(id=key, placeholder=label)
+                yield Static("first filename: type Subject, Location and Folder", id="name-preview")
+                with Horizontal(id="import-options"):
+                    yield Checkbox("Confirm new folder/location", id="confirm-new")
+                    yield Input(id="smoke", type="integer", placeholder="smoke batch N (empty = all)")
+                yield DataTable(id="import-sets", cursor_type="row")
+                yield Static("", id="import-refused")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#import-sets", DataTable)
+        table.add_column("set", key="set", width=30)
+        table.add_column("source", key="source", width=24)
+        table.add_column("files", key="files", width=6)
+        table.add_column("refused", key="refused", width=8)
+        table.add_column("status", key="status")
+        self.refresh_suggestions()
+        self.query_one("#import-tree").focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_suggestions()
+
+    def refresh_suggestions(self) -> None:
+        """Completion from the taxonomy (folders, locations) and the subjects of earlier sets."""
+        subjects = {s for (s,) in PhotoSet.select(PhotoSet.subject).distinct().tuples() if s}
+        subjects |= {e.value for e in taxonomy.entries("subject_fix")}
+        lists = {"subject": sorted(subjects, key=str.casefold), "location": taxonomy.suggestions("location"),
+                 "folder": taxonomy.suggestions("folder")}
+        for key, words in lists.items():
+            self.query_one(f"#{key}", Input).suggester = SuggestFromList(words, case_sensitive=False)
+
+    # ------------------------------------------------------------ the form
+    def values(self) -> dict[str, str]:
+        """Subject / Location / Folder as typed."""
+        return {key: self.query_one(f"#{key}", Input).value.strip() for key, _ in FIELDS}
+
+    @on(Input.Changed, "#subject, #location, #folder")
+    def update_preview(self) -> None:
+        """The first filename these names give (problems instead when they cannot make a name)."""
+        v = self.values()
+        cfg = self.amir.settings.naming
+        status = self.query_one("#name-preview", Static)
+        problems = naming.validate_set_fields(v["subject"], v["location"], v["folder"], cfg) if all(v.values()) else []
+        if not all(v.values()):
+            status.update("first filename: type Subject, Location and Folder")
+        elif problems:
+            status.update("✗ " + escape("; ".join(problems)))
+        else:
+            status.update("first filename: [b]" + escape(naming.preview_name(v["subject"], v["location"], v["folder"],
+                                                                              cfg)) + "[/b]")
+        status.set_class(bool(problems), "-problem")
+
+    def _highlighted_dir(self) -> Path | None:
+        tree = self.query_one("#import-tree", DirectoryTree)
+        node = tree.cursor_node or tree.root
+        if node is None or node.data is None:
+            return None
+        path = Path(node.data.path)
+        return path if path.is_dir() else path.parent
+
+    def action_add_set(self) -> None:
+        """Add the highlighted folder as a set with the typed names, then validate it in a worker."""
+        source = self._highlighted_dir()
+        v = self.values()
+        if source is None:
+            self.notify("highlight a folder in the tree first", severity="warning")
+            return
+        if not all(v.values()):
+            missing = ", ".join(label for key, label in FIELDS if not v[key])
+            self.notify(f"type {missing} for this set first", title="Set needs names", severity="warning")
+            return
+        confirm = self.query_one("#confirm-new", Checkbox).value
+        self.sets.append(PendingSet(SetSpec([source], v["subject"], v["location"], v["folder"], confirm_new=confirm)))
+        index = len(self.sets) - 1
+        self.query_one("#import-sets", DataTable).add_row(self.sets[-1].label, str(source), "…", "…", "checking…",
+                                                          key=str(index))
+        self._validate(index, self.sets[-1].spec)
+
+    @work(thread=True, exit_on_error=False, group="import-validate", description="check set")
+    def _validate(self, index: int, spec: SetSpec) -> None:
+        problems, accepted, refused = validate_set(spec, self.amir.settings)
+        self.post_message(self.SetValidated(index, problems, len(accepted), refused))
+
+    @on(SetValidated)
+    def show_validation(self, message: SetValidated) -> None:
+        """Counts, refused files and problems of one set."""
+        if message.index >= len(self.sets):
+            return
+        ps = self.sets[message.index]
+        ps.problems, ps.accepted, ps.refused = message.problems, message.accepted, message.refused
+        table = self.query_one("#import-sets", DataTable)
+        key = str(message.index)
+        if key in table.rows:
+            table.update_cell(key, "files", str(message.accepted))
+            table.update_cell(key, "refused", str(len(message.refused)))
+            table.update_cell(key, "status", "; ".join(message.problems) or "ready")
+        self._show_refusals()
+        self.refresh_bindings()
+
+    def _show_refusals(self) -> None:
+        lines = []
+        for ps in self.sets:
+            for problem in ps.problems:
+                lines.append(f"[b red]✗[/] {escape(ps.label)}: {escape(problem)}")
+            for path, reason in ps.refused:
+                lines.append(f"refused {escape(path.name)} ({escape(ps.label)}): {escape(reason)}")
+        self.query_one("#import-refused", Static).update("\n".join(lines) or "no refused files")
+
+    def action_remove_set(self) -> None:
+        """Drop the highlighted set."""
+        table = self.query_one("#import-sets", DataTable)
+        if not self.sets or table.row_count == 0:
+            return
+        del self.sets[table.cursor_row]
+        self._rebuild_table()
+
+    def _rebuild_table(self) -> None:
+        table = self.query_one("#import-sets", DataTable)
+        table.clear()
+        for i, ps in enumerate(self.sets):
+            status = "checking…" if ps.accepted is None else ("; ".join(ps.problems) or "ready")
+            table.add_row(ps.label, str(ps.spec.sources[0]), "…" if ps.accepted is None else str(ps.accepted),
+                          str(len(ps.refused)), status, key=str(i))
+        self._show_refusals()
+        self.refresh_bindings()
+
+    def action_toggle_confirm(self) -> None:
+        """Toggle "confirm new folder/location" and check every set again with it."""
+        box = self.query_one("#confirm-new", Checkbox)
+        box.value = not box.value
+
+    @on(Checkbox.Changed, "#confirm-new")
+    def revalidate(self, event: Checkbox.Changed) -> None:
+        """The confirmation applies to every set in the list."""
+        for i, ps in enumerate(self.sets):
+            ps.spec.confirm_new = event.value
+            ps.accepted = None
+            self._validate(i, ps.spec)
+        self._rebuild_table()
+
+    # ------------------------------------------------------------ start
+    @property
+    def ready(self) -> bool:
+        """Every set checked and none has a problem."""
+        return bool(self.sets) and not self.importing and all(ps.accepted is not None and not ps.problems
+                                                               for ps in self.sets)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Start only when every set is ready; remove only with sets listed."""
+        if action == "start":
+            return True if self.ready else None
+        if action == "remove_set":
+            return True if self.sets else None
+        return True
+
+    def action_start(self) -> None:
+        """Import the sets in a worker (then run the pipeline)."""
+        if not self.ready:
+            return
+        raw = self.query_one("#smoke", Input).value.strip()
+        smoke = int(raw) if raw.isdigit() and int(raw) > 0 else None
+        self.importing = True
+        self.refresh_bindings()
+        self.notify(f"importing {len(self.sets)} set(s)…", timeout=3)
+        self._import([ps.spec for ps in self.sets], smoke)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import", description="import sets")
+    def _import(self, specs: list[SetSpec], smoke: int | None) -> None:
+        try:
+            report = import_sets(specs, self.amir.settings, self.amir.bus, smoke=smoke)
+        except AmirError as exc:
+            self.post_message(self.ImportDone(None, f"{exc.detail} {exc.fix}".strip()))
+            return
+        self.post_message(self.ImportDone(report))
+
+    @on(ImportDone)
+    def finish_import(self, message: ImportDone) -> None:
+        """Start the pipeline and show the run; or say what stopped the import."""
+        self.importing = False
+        report = message.report
+        if report is None or not report.ok:
+            why = message.error or "; ".join(p for s in report.sets for p in s.problems)
+            self.notify(why, title="Import stopped", severity="error", timeout=10)
+            self.refresh_bindings()
+            return
+        dupes = sum(len(s.duplicates) for s in report.sets)
+        self.notify(f"imported {report.accepted} photo(s)" + (f", {dupes} already known" if dupes else ""),
+                    title="Import done", timeout=5)
+        self.sets.clear()
+        self._rebuild_table()
+        self.refresh_suggestions()
+        if report.accepted:
+            self.amir.start_pipeline()
+            self.app.switch_mode("run")

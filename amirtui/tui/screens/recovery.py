@@ -1,0 +1,162 @@
+"""RecoveryScreen: shown first at start-up when a crash left work behind (see :mod:`amirtui.core.recovery`).
+
+What was in flight — crashed runs, rows per stage, rows mid-publish, file problems — and three choices: resume
+(repair and continue), roll back the unfinished run(s), or decide later. Resume and roll back run in a worker; the
+result text stays on screen until the operator continues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ...core import recovery
+from ...core.states import PIPELINE_ORDER
+from ..bindings import bind
+from .dialogs import ConfirmScreen
+
+if TYPE_CHECKING:
+    from ..app import AmirApp
+
+
+class RecoveryScreen(Screen):
+    """The crash-recovery choice. Dismissed (popped) by "decide later" or "continue" after an action."""
+
+    TITLE = "Recovery"
+    DEFAULT_CSS = """
+    #recovery-head { height: auto; padding: 0 1; margin-bottom: 1; }
+    #recovery-counts { height: auto; max-height: 18; }
+    #recovery-text { height: 1fr; border-top: solid $primary-darken-2; padding: 0 1; }
+    """
+    BINDINGS = [
+        bind("r", "resume", "Resume", "recovery.resume", "Repair what the crash left and continue the work"),
+        bind("b", "rollback", "Roll back", "recovery.rollback",
+             "Undo the unfinished run(s): rows → rolled_back, names released, temp files removed"),
+        bind("l,escape", "later", "Decide later", "recovery.later", "Leave everything as it is for now"),
+        bind("enter", "proceed", "Continue", "recovery.continue", "Go on after resume / roll back"),
+    ]
+
+    @dataclass
+    class RecoveryDone(Message):
+        """Resume or roll back finished with this report."""
+
+        report: Any
+        mode: str
+
+    def __init__(self, report: Any) -> None:
+        super().__init__()
+        self.report = report
+        self.done_mode: str | None = None
+        self.busy = False
+
+    @property
+    def amir(self) -> AmirApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="recovery-head")
+        yield DataTable(id="recovery-counts", cursor_type="none")
+        with VerticalScroll():
+            yield Static("", id="recovery-text", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("in flight", key="what", width=34)
+        table.add_column("rows", key="n", width=8)
+        table.add_column("detail", key="detail")
+        self.show(self.report)
+
+    def show(self, report: Any) -> None:
+        """Render a report: headline, counts per stage and mid-publish rows, the full text."""
+        crashed = len(report.crashed_runs)
+        head = (f"[b]amirtui did not finish its last work[/b] — {crashed} unfinished run(s). "
+                "[b]r[/b] resume (repair, continue)  ·  [b]b[/b] roll back  ·  [b]l[/b] decide later")
+        if self.done_mode:
+            head = (f"[b]{self.done_mode} done[/b] — Enter continues"
+                    + (" (the pipeline resumes the rows left in flight)" if self.done_mode == "resume" else ""))
+        self.query_one("#recovery-head", Static).update(head)
+        table = self.query_one(DataTable)
+        table.clear()
+        for run in report.crashed_runs:
+            table.add_row("crashed run", "", escape(run.text()))
+        order = [s.value for s in PIPELINE_ORDER]
+        for state, n in sorted(report.by_state.items(), key=lambda kv: (kv[0] not in order, order.index(kv[0])
+                                                                         if kv[0] in order else 0, kv[0])):
+            table.add_row(f"rows {state}", str(n), "waiting for the next stage" if state in order else "")
+        mid = [p for p in report.publishing if p.state == "publishing"]
+        if mid:
+            table.add_row("rows mid-publish", str(len(mid)),
+                          escape(", ".join(f"#{p.photo_id} after [{', '.join(p.done) or '-'}]" for p in mid[:6])))
+        for line in report.files.lines():
+            table.add_row("files", "", escape(line))
+        self.query_one("#recovery-text", Static).update(report.text())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Resume / roll back before a choice was made; continue after."""
+        if action in ("resume", "rollback", "later"):
+            return None if (self.done_mode or self.busy) else True
+        if action == "proceed":
+            return True if self.done_mode else None
+        return True
+
+    def action_resume(self) -> None:
+        """Repair and continue."""
+        self._act("resume")
+
+    def action_rollback(self) -> None:
+        """Ask, then roll back the unfinished run(s)."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._act("rollback")
+
+        self.app.push_screen(ConfirmScreen(
+            "Roll back the unfinished run(s)? Their rows become rolled_back (history kept), reserved names are "
+            "released and temp files removed. Published rows and originals are never touched.",
+            title="Roll back", yes="Roll back", no="Keep"), answered)
+
+    def _act(self, mode: str) -> None:
+        self.busy = True
+        self.refresh_bindings()
+        self.query_one("#recovery-head", Static).update(f"{mode}: working…")
+        self._run(mode)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="recovery", description="recovery")
+    def _run(self, mode: str) -> None:
+        settings, bus = self.amir.settings, self.amir.bus
+        report = recovery.resume(settings, bus) if mode == "resume" else recovery.rollback(settings, bus)
+        self.post_message(self.RecoveryDone(report, mode))
+
+    @on(RecoveryDone)
+    def show_result(self, message: RecoveryDone) -> None:
+        """Show what was done; Enter continues."""
+        self.busy = False
+        self.done_mode = message.mode
+        self.amir.recovery_report = message.report
+        self.show(message.report)
+        self.refresh_bindings()
+
+    def action_later(self) -> None:
+        """Leave it; the screen comes back at the next start."""
+        self.dismiss(None)
+
+    def action_proceed(self) -> None:
+        """After resume: continue the pipeline on the Run screen; after roll back: the queue."""
+        mode = self.done_mode
+        self.dismiss(None)
+        if mode == "resume":
+            from ...core.pipeline import pending_counts
+
+            if any(pending_counts().values()):
+                self.amir.start_pipeline()
+                self.app.switch_mode("run")
