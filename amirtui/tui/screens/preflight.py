@@ -104,3 +104,8 @@ class PreflightScreen(Screen):
         """Go to the Run screen."""
         if self.ready:
             self.app.switch_mode("run")
+
+    @on(DataTable.RowSelected)
+    def proceed_from_table(self) -> None:
+        """Enter on the focused table selects a row: treat it as proceed (the table eats the screen's Enter)."""
+        self.action_proceed()
