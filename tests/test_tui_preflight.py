@@ -37,3 +37,22 @@ async def test_red_line_blocks_proceed_until_fixed_and_rerun(settings, db, home)
         await pilot.pause()
         # other red lines (e.g. a publish target not configured on this machine) still hold the operator back
         assert isinstance(app.screen, RunScreen if reds_after == 0 else PreflightScreen)
+
+
+async def test_unreachable_ollama_offers_a_run_without_captions(settings, db, unused_port):
+    settings.quality.enabled = False
+    settings.ollama.enabled = True
+    settings.ollama.hosts[0].url = f"http://127.0.0.1:{unused_port}"  # nothing listens: connection refused
+    app = make_app(settings, preview="off", start="preflight")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        reds = [c for c in screen.checks if c.level == "red"]
+        assert reds and all(c.name.startswith("ollama") for c in reds)
+        assert "ollama serve" in reds[0].fix
+        await pilot.press("enter")
+        assert isinstance(app.screen, PreflightScreen)  # still refused: a red line
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen)
+        assert settings.ollama.enabled is False

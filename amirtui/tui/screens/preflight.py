@@ -28,6 +28,8 @@ class PreflightScreen(Screen):
     BINDINGS = [
         bind("r", "rerun", "Re-run checks", "preflight.rerun", "Run every check again"),
         bind("enter", "proceed", "Proceed", "preflight.proceed", "Go to the Run screen (only with no red line)"),
+        bind("c", "without_captioning", "Run without captions", "preflight.without_captioning",
+             "Ollama is the only red line: run with captioning skipped (rows arrive as needs_work)"),
     ]
 
     @dataclass
@@ -94,11 +96,28 @@ class PreflightScreen(Screen):
         """True when the checks ran and none is red."""
         return self.checks is not None and not any(c.level == "red" for c in self.checks)
 
+    @property
+    def only_ollama_red(self) -> bool:
+        """True when every red line is an Ollama one: the run may go on with captioning skipped."""
+        reds = [c for c in (self.checks or []) if c.level == "red"]
+        return bool(reds) and all(c.name.startswith("ollama") for c in reds)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Proceed only with no red line."""
+        """Proceed only with no red line; offer a caption-less run when only Ollama is red."""
         if action == "proceed":
             return True if self.ready else None
+        if action == "without_captioning":
+            return True if self.only_ollama_red else None
         return True
+
+    def action_without_captioning(self) -> None:
+        """Skip captioning for this session (rows reach review as needs_work "no AI text") and go on."""
+        if not self.only_ollama_red:
+            return
+        self.app.settings.ollama.enabled = False  # type: ignore[attr-defined]  # this session only, not config.yaml
+        self.notify("captioning skipped for this session: write captions in review, or Generate once Ollama is up",
+                    severity="warning")
+        self.app.switch_mode("run")
 
     def action_proceed(self) -> None:
         """Go to the Run screen."""
