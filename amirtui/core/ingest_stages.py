@@ -109,9 +109,9 @@ class QueueStage(Stage):
         self._lock = threading.Lock()
 
     def order_ok(self, photo_id: int, ctx: StageContext) -> bool:
-        photo = Photo.get_by_id(photo_id)
+        set_id, seq = Photo.select(Photo.set, Photo.seq).where(Photo.id == photo_id).tuples().get()
         earlier = Photo.select().where(
-            (Photo.set == photo.set_id) & (Photo.seq < photo.seq)
+            (Photo.set == set_id) & (Photo.seq < seq)
             & Photo.state.in_([State.IMPORTED.value, State.STAGED.value])
             & (Photo.attempts == 0)  # a row that failed staging must not hold back the rest of its set
         )

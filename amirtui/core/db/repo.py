@@ -36,16 +36,21 @@ def transition(
     bus: EventBus | None = None,
     expect: Iterable[State | str] | None = None,
     **fields: Any,
-) -> Photo:
+) -> State:
     """Move one photo to ``to`` (checked by the state machine), set ``fields`` and record history, atomically.
+
+    Returns the state the photo was in before.
 
     ``expect`` optionally names the states the caller believes the row is in; if another worker moved it meanwhile
     the transition raises :class:`~amirtui.core.errors.IllegalTransition` instead of clobbering that work.
     """
     to = State(to)
     with database.atomic("IMMEDIATE"):
-        photo = Photo.get_by_id(photo_id)
-        current = State(photo.state)
+        # Only the state column: the row has ~70 columns and this runs for every row at every stage.
+        raw_state = Photo.select(Photo.state).where(Photo.id == photo_id).scalar()
+        if raw_state is None:
+            raise Photo.DoesNotExist(f"photo {photo_id} does not exist")
+        current = State(raw_state)
         if expect is not None and current not in {State(s) for s in expect}:
             from ..errors import IllegalTransition
 
@@ -54,11 +59,11 @@ def transition(
         fields["state"] = to.value
         fields["updated_at"] = utcnow()
         Photo.update(**fields).where(Photo.id == photo_id).execute()
-        StateChange.create(photo=photo_id, from_state=current.value, to_state=to.value, actor=actor, reason=reason, run=run_id)
-        photo = Photo.get_by_id(photo_id)
+        StateChange.insert(photo=photo_id, from_state=current.value, to_state=to.value, actor=actor, reason=reason,
+                           run=run_id, at=utcnow()).execute()
     if bus is not None:
         bus.emit(RowChanged(photo_id=photo_id, from_state=current.value, to_state=to.value, reason=reason))
-    return photo
+    return current
 
 
 def update_fields(photo_id: int, **fields: Any) -> None:
