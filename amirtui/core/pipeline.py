@@ -157,15 +157,18 @@ class Pipeline:
             submitted = False
             for stage in stages:
                 st = self.stats[stage.name]
-                free = max(1, stage.concurrency) * 2 - len(st.in_flight)  # keep the pool fed one deep
+                size = max(1, stage.batch_size)
+                free = (max(1, stage.concurrency) * 2) * size - len(st.in_flight)  # keep the pool fed one deep
                 if free <= 0:
                     continue
-                for pid in self._candidates(stage, ctx, free):
+                picked = self._candidates(stage, ctx, free)
+                for i in range(0, len(picked), size):
+                    batch = picked[i:i + size]
                     with self._lock:
-                        st.in_flight.add(pid)
+                        st.in_flight.update(batch)
                         st.started_at = st.started_at or time.perf_counter()
-                    fut = pools[stage.name].submit(self._run_one, stage, pid, ctx)
-                    fut.add_done_callback(lambda f, s=stage, p=pid: self._finished(f, s, p))
+                    fut = pools[stage.name].submit(self._run_batch, stage, batch, ctx)
+                    fut.add_done_callback(lambda f, s=stage, b=batch: self._finished_batch(f, s, b))
                     submitted = True
             if not submitted and not self._pending_setup and not any(self.stats[s.name].in_flight for s in stages):
                 if not any(self._candidates(s, ctx, 1) for s in stages):
@@ -176,21 +179,29 @@ class Pipeline:
                 self._wake.wait(0.05)
                 self._wake.clear()
 
-    def _run_one(self, stage: Stage, photo_id: int, ctx: StageContext) -> float:
+    def _run_batch(self, stage: Stage, batch: list[int], ctx: StageContext) -> float:
         t = time.perf_counter()
         if ctx.cancel.is_set():
             return 0.0
-        stage.process(photo_id, ctx)
+        if len(batch) == 1:
+            stage.process(batch[0], ctx)
+        else:
+            stage.process_batch(batch, ctx)
         return time.perf_counter() - t
 
-    def _finished(self, fut: Future, stage: Stage, photo_id: int) -> None:
-        st = self.stats[stage.name]
+    def _finished_batch(self, fut: Future, stage: Stage, batch: list[int]) -> None:
         exc = fut.exception()
+        if exc is None:
+            with self._lock:
+                self.stats[stage.name].busy_seconds += fut.result()
+        for photo_id in batch:
+            self._finished(exc, stage, photo_id)
+
+    def _finished(self, exc: BaseException | None, stage: Stage, photo_id: int) -> None:
+        st = self.stats[stage.name]
         with self._lock:
             st.in_flight.discard(photo_id)
             st.seen.add(photo_id)
-            if exc is None:
-                st.busy_seconds += fut.result()
         state = Photo.select(Photo.state).where(Photo.id == photo_id).scalar()
         if exc is not None:
             log_crash("stage failed on a row", exc, context=f"stage {stage.name}, photo {photo_id}")
@@ -202,7 +213,7 @@ class Pipeline:
         with self._lock:
             if exc is None and state != stage.input_state.value:
                 st.done += 1
-            elif not ctx.cancel.is_set():
+            elif not self.cancel.is_set():
                 st.failed += 1
         self._progress(stage)
         self._wake.set()

@@ -45,6 +45,8 @@ class Stage:
     input_state: State = State.IMPORTED
     #: How many rows this stage processes at once (threads).
     concurrency: int = 1
+    #: Rows handed to :meth:`process_batch` at once (>1 for batched GPU work); 1 means :meth:`process` per row.
+    batch_size: int = 1
 
     def setup(self, ctx: StageContext) -> None:
         """Load what the stage needs once per run."""
@@ -52,6 +54,13 @@ class Stage:
     def process(self, photo_id: int, ctx: StageContext) -> None:  # pragma: no cover - abstract
         """Do this stage's work for one photo and transition it."""
         raise NotImplementedError
+
+    def process_batch(self, photo_ids: list[int], ctx: StageContext) -> None:
+        """Process several rows at once (only called when ``batch_size`` > 1). Default: one by one."""
+        for photo_id in photo_ids:
+            if ctx.cancel.is_set():
+                return
+            self.process(photo_id, ctx)
 
     def teardown(self, ctx: StageContext) -> None:
         """Release what :meth:`setup` loaded."""

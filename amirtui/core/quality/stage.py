@@ -151,6 +151,10 @@ def score_fields(scores: dict[str, dict[str, Any]], qr_weights: dict[str, float]
     return fields
 
 
+#: Rows per batch when the metrics run on a GPU (model images of one camera share a size).
+GPU_BATCH = 8
+
+
 class ScoringStage(Stage):
     """Pipeline stage ``score``: model_ready → scored (see the module docstring)."""
 
@@ -167,6 +171,8 @@ class ScoringStage(Stage):
         """Load the configured metrics once for the run; missing ones are skipped with one warning each."""
         self.concurrency = self._explicit_concurrency or ctx.settings.quality.workers
         metrics, _ = load_metrics(ctx.settings, warn=lambda msg: ctx.bus.warning(msg, source=self.name))
+        # On a GPU same-size images go through each metric as one batch; on the CPU batching buys nothing.
+        self.batch_size = GPU_BATCH if any(str(getattr(m, "device", "cpu")).startswith("cuda") for m in metrics) else 1
         self.scorer = Scorer(metrics, warn=lambda msg: ctx.bus.warning(msg, source=self.name))
         names = ", ".join(m.name for m in metrics) or "none"
         ctx.bus.info(f"scoring with pyiqa metrics: {names} + classical blur/brightness/contrast", source=self.name)
