@@ -141,3 +141,17 @@ def test_missing_original_with_no_copy_becomes_source_missing(db, settings, bus,
     ingest_pipeline(settings, bus).run()
     photo = Photo.get()
     assert photo.state == State.SOURCE_MISSING.value and "no longer exists" in photo.last_error
+
+
+def test_subject_autofix_from_the_taxonomy_applies_before_naming(db, settings, bus, tmp_path, jpeg_factory):
+    from amirtui.core.db.models import TaxonomyEntry
+
+    TaxonomyEntry.create(kind="subject_fix", key="Kestral", value="Kestrel")
+    src = tmp_path / "k"
+    src.mkdir()
+    jpeg_factory(src / "a.jpg", size=(160, 120), make="Canon", model="Canon EOS 40D",
+                 datetime_original="2022:01:01 08:00:00")
+    import_sets([spec(src, subject="Kestral")], settings, bus)
+    ingest_pipeline(settings, bus).run()
+    assert Photo.get().file_name.startswith("Kestrel_New_York_Birds_Photography_Canon_EOS_40D_2022_")
+    assert PhotoSet.get().subject == "Kestrel"

@@ -145,8 +145,14 @@ def import_sets(specs: list[SetSpec], settings, bus: EventBus, *, smoke: int | N
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = settings.ingest.max_image_pixels  # one decompression-bomb limit everywhere
+    from .taxonomy import autofix_subject
+
     results = [SetResult(spec=s) for s in specs]
     for res in results:
+        fixed = autofix_subject(res.spec.subject)
+        if fixed != res.spec.subject:  # the taxonomy's misspelling list (e.g. "Kestral" → "Kestrel")
+            bus.info(f"subject '{res.spec.subject}' corrected to '{fixed}' (taxonomy autofix)", source="import")
+            res.spec.subject = fixed
         res.problems, res.accepted, res.refused = validate_set(res.spec, settings)
     report = ImportReport(sets=results)
     if not report.ok:
