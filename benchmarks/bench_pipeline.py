@@ -51,10 +51,10 @@ TARGET = 1.10
 REVIEWABLE = ("prefilled", "needs_work")
 
 
-def _settings(home: Path, url: str, parallel: int):
+def _settings(home: Path, url: str, parallel: int, extra: str = ""):
     from amirtui.config import load_settings
 
-    cfg = write_config(home, "quality:\n  metrics: [piqe]\n  device: cpu\n" + ollama_yaml(url, parallel))
+    cfg = write_config(home, "quality:\n  metrics: [piqe]\n  device: cpu\n" + ollama_yaml(url, parallel) + extra)
     return load_settings(cfg)
 
 
@@ -67,6 +67,27 @@ def _import(paths: list[Path], settings, bus) -> int:
     if not report.ok:
         raise RuntimeError("benchmark import refused: " + "; ".join(p for s in report.sets for p in s.problems))
     return report.accepted
+
+
+def _timeline() -> dict[str, list[float]]:
+    """For each state a row reached: [first, median, last] arrival in seconds after the first import.
+
+    Shows where the pipeline fills and drains (e.g. the first caption starts only after the first row was staged,
+    named, shrunk and scored), from the DB's own transition history.
+    """
+    from amirtui.core.db.models import StateChange
+
+    arrivals: dict[str, list] = {}
+    for to_state, at in StateChange.select(StateChange.to_state, StateChange.at).tuples():
+        arrivals.setdefault("reviewable" if to_state in REVIEWABLE else to_state, []).append(at)
+    if not arrivals:
+        return {}
+    t0 = min(min(v) for v in arrivals.values())
+    out = {}
+    for state, ats in arrivals.items():
+        secs = sorted((a - t0).total_seconds() for a in ats)
+        out[state] = [round(secs[0], 2), round(secs[len(secs) // 2], 2), round(secs[-1], 2)]
+    return dict(sorted(out.items(), key=lambda kv: kv[1][0]))
 
 
 def _states() -> dict[str, int]:
@@ -136,8 +157,12 @@ def _short(frame: str) -> str:
 
 
 def run(rows: int = 200, latency: float = 0.4, parallel: int = 2, size: tuple[int, int] = SIZE_24MP,
-        stages_alone: bool = True, profile: bool = False, out_dir: Path | None = None) -> dict:
-    """Run the benchmark and return (and write) its result dict (see the module docstring)."""
+        stages_alone: bool = True, profile: bool = False, out_dir: Path | None = None, extra_config: str = "") -> dict:
+    """Run the benchmark and return (and write) its result dict (see the module docstring).
+
+    ``extra_config`` is YAML appended to the generated config.yaml (e.g. ``"ingest:\\n  workers: 1\\n"``) for
+    experiments; the default is the configuration the target is about.
+    """
     bench_env()
     from amirtui.core.db import close_db, open_db
     from amirtui.core.events import EventBus
@@ -148,6 +173,7 @@ def run(rows: int = 200, latency: float = 0.4, parallel: int = 2, size: tuple[in
     with Timer() as imp:
         import pyiqa  # noqa: F401  (one-off cost, kept out of both measurements)
     result: dict = {"rows": rows, "latency_s": latency, "parallel": parallel, "source_size": list(size),
+                    "extra_config": extra_config,
                     "source_file_mb": round(sum(p.stat().st_size for p in paths) / len(paths) / 1e6, 2),
                     "jpeg_cache_s": round(gen.seconds, 1), "pyiqa_import_s": round(imp.seconds, 2),
                     "machine": machine()}
@@ -155,7 +181,7 @@ def run(rows: int = 200, latency: float = 0.4, parallel: int = 2, size: tuple[in
     try:
         # ---- 1. the whole pipeline, stages overlapping
         with tempfile.TemporaryDirectory(prefix="amirtui-bench-pipe-") as tmp:
-            settings = _settings(Path(tmp), server.url, parallel)
+            settings = _settings(Path(tmp), server.url, parallel, extra_config)
             open_db(settings.db_path)
             bus = EventBus()
             spy = _PySpy(common.CACHE_DIR / "pipeline-profile.txt") if profile else None  # raw stacks: not a result
@@ -165,17 +191,18 @@ def run(rows: int = 200, latency: float = 0.4, parallel: int = 2, size: tuple[in
                     imported = _import(paths, settings, bus)
                     res = Pipeline(settings, bus).run()
                 cpu = time.process_time() - cpu0
-            states = _states()
+            states, timeline = _states(), _timeline()
             close_db()
         reviewable = sum(states.get(s, 0) for s in REVIEWABLE)
         result.update({
             "imported": imported, "wall_s": round(wall.seconds, 2), "cpu_s": round(cpu, 2),
             "pipeline_wall_s": round(res.wall_seconds, 2),
             "final_states": states, "all_reviewable": reviewable == rows,
+            "timeline_first_median_last_s": timeline,
             "busy_s": {n: round(s.busy_seconds, 2) for n, s in res.stats.items()},
             "done": {n: s.done for n, s in res.stats.items()},
             "failed": {n: s.failed for n, s in res.stats.items()},
-            "max_in_flight_ollama": server.max_in_flight,
+            "ollama_server": server.stats(),
         })
         if spy:
             result["profile"] = spy.summary()
@@ -186,7 +213,7 @@ def run(rows: int = 200, latency: float = 0.4, parallel: int = 2, size: tuple[in
         alone: dict[str, float] = {}
         alone_cpu: dict[str, float] = {}
         with tempfile.TemporaryDirectory(prefix="amirtui-bench-pipe-alone-") as tmp:
-            settings = _settings(Path(tmp), server.url, parallel)
+            settings = _settings(Path(tmp), server.url, parallel, extra_config)
             open_db(settings.db_path)
             bus = EventBus()
             cpu0 = time.process_time()

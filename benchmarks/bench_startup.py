@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -79,7 +80,9 @@ def first_paint(timeout: float = 30.0) -> dict:
     session = f"amirtui-bench-{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="amirtui-bench-paint-") as tmp:
         cfg = write_config(Path(tmp), "ollama:\n  enabled: false\n")
-        cmd = " ".join(_amirtui_cmd() + ["--config", str(cfg)])
+        # If the TUI dies, the pane keeps its last words (traceback + exit code) for the report instead of closing.
+        app = " ".join(shlex.quote(a) for a in _amirtui_cmd() + ["--config", str(cfg)])
+        cmd = f"{app}; echo; echo amirtui-exited-$?; sleep 60"
         env_args = [arg for k in ("PYTHONPATH", "HF_HUB_OFFLINE", "TORCH_HOME")
                     for arg in ("-e", f"{k}={_env().get(k, '')}")]
         t0 = time.perf_counter()
@@ -92,9 +95,12 @@ def first_paint(timeout: float = 30.0) -> dict:
                                       text=True).stdout
                 if PAINT_MARK in seen:
                     return {"first_paint_s": round(time.perf_counter() - t0, 3), "first_paint_mark": PAINT_MARK}
+                if "amirtui-exited-" in seen:
+                    break
                 time.sleep(0.01)
+            tail = " | ".join(line.strip() for line in seen.strip().splitlines()[-8:])
             return {"first_paint_s": None,
-                    "first_paint_note": f"'{PAINT_MARK}' not drawn within {timeout} s; screen: {seen[-300:]!r}"}
+                    "first_paint_note": f"'{PAINT_MARK}' not drawn within {timeout} s; the pane shows: {tail}"}
         finally:
             subprocess.run([tmux, "send-keys", "-t", session, "C-q"], check=False, capture_output=True)
             end = time.perf_counter() + 5
