@@ -67,7 +67,7 @@ class ImportScreen(Screen):
     """
     BINDINGS = [
         bind("ctrl+n", "add_set", "Add set", "import.add", "Add the highlighted folder as a set with these names"),
-        bind("ctrl+d", "remove_set", "Remove set", "import.remove", "Remove the highlighted set from the list"),
+        bind("ctrl+y", "remove_set", "Remove set", "import.remove", "Remove the highlighted set from the list"),
         bind("ctrl+t", "toggle_confirm", "Confirm new", "import.confirm",
              "Accept a new Folder/Location (added to the taxonomy)"),
         bind("ctrl+g", "start", "Start", "import.start", "Import every set, then run the pipeline"),

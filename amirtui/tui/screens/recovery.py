@@ -41,7 +41,7 @@ class RecoveryScreen(Screen):
         bind("b", "rollback", "Roll back", "recovery.rollback",
              "Undo the unfinished run(s): rows → rolled_back, names released, temp files removed"),
         bind("l,escape", "later", "Decide later", "recovery.later", "Leave everything as it is for now"),
-        bind("enter", "proceed", "Continue", "recovery.continue", "Go on after resume / roll back"),
+        bind("enter", "proceed", "Continue", "recovery.continue", "Go on after resume / roll back", priority=True),
     ]
 
     @dataclass

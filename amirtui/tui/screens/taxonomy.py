@@ -40,11 +40,11 @@ class TaxonomyScreen(Screen):
     #tax-table { height: 1fr; }
     """
     BINDINGS = [
-        bind("ctrl+k", "cycle_kind", "Kind", "taxonomy.kind", "Show folders / locations / subject autofix"),
+        bind("ctrl+o", "cycle_kind", "Kind", "taxonomy.kind", "Show folders / locations / subject autofix"),
         bind("ctrl+n", "add", "Add", "taxonomy.add", "Add the typed key and value"),
-        bind("ctrl+e", "rename", "Rename", "taxonomy.rename",
+        bind("ctrl+r", "rename", "Rename", "taxonomy.rename",
              "Rename the highlighted entry to the typed key/value (future names only)"),
-        bind("ctrl+d", "remove", "Remove", "taxonomy.remove", "Remove the highlighted entry"),
+        bind("ctrl+y", "remove", "Remove", "taxonomy.remove", "Remove the highlighted entry"),
     ]
 
     @dataclass
@@ -84,7 +84,7 @@ class TaxonomyScreen(Screen):
         """Entries of the current kind."""
         labels = " · ".join(f"[b]{taxonomy.LABELS[k]}[/b]" if k == self.kind else taxonomy.LABELS[k]
                             for k in taxonomy.KINDS)
-        self.query_one("#tax-kind", Static).update(f"{labels}   (ctrl+k switches)")
+        self.query_one("#tax-kind", Static).update(f"{labels}   (ctrl+o switches)")
         key_hint, value_hint = HINT[self.kind]
         self.query_one("#tax-key", Input).placeholder = key_hint
         self.query_one("#tax-value", Input).placeholder = value_hint
