@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others' numbers
             traceback.print_exc()
             crashed.append(name)
-            lines = [("CRASHED", f"{type(exc).__name__}: {exc}"[:200], "", False)]
+            lines = [("CRASHED", f"{type(exc).__name__}: {exc}"[:110] + " (traceback above)", "", False)]
         timings[name] = round(time.perf_counter() - t, 1)
         table.extend((name, *line) for line in lines)
         print(f"   {name} took {timings[name]} s", file=sys.stderr, flush=True)
