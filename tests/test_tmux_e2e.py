@@ -1,0 +1,115 @@
+"""The real app in a real terminal (tmux): keys in, screen text and DB out. Skipped when tmux is missing.
+
+Textual draws to stderr, so nothing is redirected inside tmux. Every wait polls with a bounded timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10).stdout
+
+
+def pane(session: str) -> str:
+    """The visible text of the session's pane."""
+    return _tmux("capture-pane", "-p", "-t", session)
+
+
+def wait_text(session: str, text: str, timeout: float = 60) -> str:
+    """Poll the pane until ``text`` shows (bounded)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        screen = pane(session)
+        if text in screen:
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"'{text}' not shown within {timeout} s; the pane shows:\n{pane(session)}")
+
+
+def start(home: Path, session: str) -> None:
+    """Start ``python -m amirtui`` in a detached 120x40 tmux session."""
+    env = " ".join(f"{k}={v}" for k, v in (("HF_HUB_OFFLINE", "1"), ("TERM", "xterm-256color")))
+    cmd = f"cd {home} && env {env} {sys.executable} -m amirtui --config {home / 'config.yaml'}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True,
+                   timeout=10)
+
+
+@pytest.fixture
+def tmux_home(tmp_path, ollama_server, photos_dir):
+    (tmp_path / "config.yaml").write_text(
+        "paths: {data_dir: data, logs_dir: logs}\n"
+        f"ollama:\n  hosts: [{{url: '{ollama_server.url}', parallel: 1}}]\n  primary_model: qwen2.5vl:7b\n"
+        "  fallback_model: ''\n  request_timeout: 20\n"
+        "quality: {metrics: [piqe], device: cpu}\nui: {preview: 'off'}\n"
+        "publish: {target: local, remote_base: photos}\n", encoding="utf-8")
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg"):
+        shutil.copy2(photos_dir / "cameras" / name, src / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMIRTUI_")}
+    res = subprocess.run([sys.executable, "-m", "amirtui", "--config", str(tmp_path / "config.yaml"), "import",
+                          str(src), "--subject", "Harbour", "--location", "Oslo", "--folder", "Boats",
+                          "--confirm-new"], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    return tmp_path
+
+
+def _lock_released(home: Path, timeout: float = 90) -> None:
+    end = time.monotonic() + timeout
+    while (home / "data" / "amirtui.lock").exists():
+        if time.monotonic() > end:
+            raise AssertionError("amirtui did not exit after SIGHUP (lock still held)")
+        time.sleep(0.2)
+
+
+def test_sighup_mid_run_leaves_the_db_consistent_and_the_next_start_resumes(tmux_home):
+    session = f"amirtui-{uuid.uuid4().hex[:8]}"
+    start(tmux_home, session)
+    try:
+        wait_text(session, "Approve", 30)
+        _tmux("send-keys", "-t", session, "F3")
+        wait_text(session, "Start/resume", 15)
+        _tmux("send-keys", "-t", session, "r")
+        wait_text(session, "running", 30)
+    finally:
+        _tmux("kill-session", "-t", session)  # the terminal disappears: SIGHUP
+    _lock_released(tmux_home)
+    db = sqlite3.connect(tmux_home / "data" / "review.db")
+    open_runs = db.execute("SELECT id, kind FROM run WHERE outcome IS NULL OR outcome = ''").fetchall()
+    assert open_runs == [], f"runs left without an outcome: {open_runs}"
+    outcomes = [r[0] for r in db.execute("SELECT outcome FROM run WHERE kind = 'pipeline'")]
+    assert outcomes and outcomes[-1] in ("cancelled", "ok"), outcomes
+    states = [r[0] for r in db.execute("SELECT state FROM photo")]
+    assert len(states) == 3 and "publishing" not in states
+
+    session = f"amirtui-{uuid.uuid4().hex[:8]}"
+    start(tmux_home, session)
+    try:
+        wait_text(session, "Approve", 30)
+        _tmux("send-keys", "-t", session, "F3")
+        wait_text(session, "Start/resume", 15)
+        _tmux("send-keys", "-t", session, "r")  # resume: the rows left behind finish
+        end = time.monotonic() + 180
+        while time.monotonic() < end:
+            left = db.execute("SELECT count(*) FROM photo WHERE state NOT IN "
+                              "('prefilled', 'needs_work', 'quarantined')").fetchone()[0]
+            if left == 0:
+                break
+            time.sleep(0.5)
+        assert left == 0, pane(session)
+    finally:
+        _tmux("kill-session", "-t", session)
+    _lock_released(tmux_home)
