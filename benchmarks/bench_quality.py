@@ -27,7 +27,8 @@ if str(PROJECT_ROOT) not in sys.path:  # so `tests.harness` (the realistic JPEG 
 from PIL import Image
 
 from amirtui.config import Settings
-from amirtui.core.quality.classical import fit_size, load_score_image
+from amirtui.core.imaging import fit_size
+from amirtui.core.quality.classical import load_score_image
 from amirtui.core.quality.metrics import load_metrics
 from amirtui.core.quality.stage import Scorer
 
@@ -75,7 +76,7 @@ def run(n: int = 6, out_dir: Path | str | None = None, repeats: int = 2) -> dict
         for p in photos[: min(3, n)]:
             a = time.perf_counter()
             with Image.open(p) as im:
-                im.convert("RGB").resize(fit_size(im.size, max_px), Image.Resampling.BILINEAR)
+                im.convert("RGB").resize(fit_size(im.size, (max_px, max_px)), Image.Resampling.BILINEAR)
             naive_ms.append((time.perf_counter() - a) * 1e3)
 
     import torch

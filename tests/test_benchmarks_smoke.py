@@ -105,3 +105,15 @@ def test_run_all_refuses_an_unknown_benchmark(capsys) -> None:
 
     assert run_all.main(["--only", "pipelin"]) == 2
     assert "unknown benchmark(s) pipelin" in capsys.readouterr().err
+
+
+def test_stage_benchmarks_run_at_a_tiny_size(tmp_path: Path) -> None:
+    """The per-stage benchmarks (quality, imaging, captioning) still run against the current core."""
+    from benchmarks import bench_captioning, bench_imaging, bench_quality
+
+    q = bench_quality.run(n=1, out_dir=tmp_path, repeats=1)
+    assert (tmp_path / "quality.json").is_file() and q
+    i = bench_imaging.run(n=1, repeats=1, write=False)
+    assert i
+    c = bench_captioning.run(rows=4, latency=0.02, parallel=2, out=tmp_path / "captioning.json")
+    assert (tmp_path / "captioning.json").is_file() and c["rows"] == 4 and c["ratio"] > 0
