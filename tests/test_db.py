@@ -65,7 +65,7 @@ def test_concurrent_reservations_of_one_name_give_exactly_one_winner(db, setting
     winners, losers = [], []
 
     def worker(i):
-        open_db(settings.db_path)
+        database.connect(reuse_if_open=True)  # peewee: one connection per thread, same database
         try:
             repo.reserve_name("Same_Name_001.JPG" if i % 2 else "same_name_001.jpg", None)
             winners.append(i)
@@ -78,8 +78,7 @@ def test_concurrent_reservations_of_one_name_give_exactly_one_winner(db, setting
     for t in threads:
         t.start()
     for t in threads:
-        t.join(30)
-    open_db(settings.db_path)
+        t.join(60)
     assert len(winners) == 1 and len(losers) == 7
 
 

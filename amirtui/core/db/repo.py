@@ -101,7 +101,7 @@ def reserve_name(name: str, photo_id: int | None) -> Reservation:
     Call inside the transaction that queues the row, so the row and its name appear together or not at all.
     """
     try:
-        with database.atomic():  # savepoint when nested
+        with database.atomic("IMMEDIATE"):  # a savepoint when nested; a write lock up front when not
             return Reservation.create(name=name, name_key=name_key(name), photo=photo_id)
     except pw.IntegrityError as exc:
         holder = active_reservation(name)
