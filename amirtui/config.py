@@ -133,7 +133,9 @@ class IngestConfig(Section):
 
     max_image_pixels: int = Field(200_000_000, ge=1_000_000)
     """Pillow decompression-bomb limit: larger images are refused."""
-    workers: int = Field(2, ge=1, le=16)
+    workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2), ge=1, le=16)
+    """Parallel staging copies and model-image decodes; default half the cores (scoring and captioning need the
+    rest)."""
     confirm_new_taxonomy: bool = True
     """A Folder or Location not yet known must be confirmed before it is used."""
 

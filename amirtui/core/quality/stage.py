@@ -8,6 +8,8 @@ disabled for the rest of the run with one warning line (not one per photo); the 
 
 from __future__ import annotations
 
+import os
+
 import math
 import threading
 from collections.abc import Callable
@@ -172,7 +174,14 @@ class ScoringStage(Stage):
         self.concurrency = self._explicit_concurrency or ctx.settings.quality.workers
         metrics, _ = load_metrics(ctx.settings, warn=lambda msg: ctx.bus.warning(msg, source=self.name))
         # On a GPU same-size images go through each metric as one batch; on the CPU batching buys nothing.
-        self.batch_size = GPU_BATCH if any(str(getattr(m, "device", "cpu")).startswith("cuda") for m in metrics) else 1
+        on_gpu = any(str(getattr(m, "device", "cpu")).startswith("cuda") for m in metrics)
+        self.batch_size = GPU_BATCH if on_gpu else 1
+        if metrics and not on_gpu:
+            # torch takes every core by default and starves the other stages (staging, model images, the caption
+            # threads feeding the GPU box): leave one core to them. Measured on 2 cores: 53 s → 46 s for 200 photos.
+            import torch
+
+            torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
         self.scorer = Scorer(metrics, warn=lambda msg: ctx.bus.warning(msg, source=self.name))
         names = ", ".join(m.name for m in metrics) or "none"
         ctx.bus.info(f"scoring with pyiqa metrics: {names} + classical blur/brightness/contrast", source=self.name)
