@@ -8,6 +8,7 @@ The staging copy, EXIF and filename reservation happen afterwards in the pipelin
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,9 +164,9 @@ def import_sets(specs: list[SetSpec], settings, bus: EventBus, *, smoke: int | N
     if smoke:
         for res, picked in zip(results, _spread([r.accepted for r in results], smoke)):
             res.accepted = picked
-    # Hash in parallel (I/O bound); the hash is checked again against the staged copy.
+    # Hash on every core (nothing else runs yet, and hashlib releases the GIL); checked again against the staged copy.
     all_paths = [p for r in results for p in r.accepted]
-    with ThreadPoolExecutor(max_workers=max(1, settings.ingest.workers)) as pool:
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         hashes = dict(zip(all_paths, pool.map(hash_file, all_paths)))
     run = repo.start_run("import", detail=f"{len(specs)} set(s), {len(all_paths)} file(s)")
     report.run_id = run.id
