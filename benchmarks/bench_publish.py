@@ -54,15 +54,16 @@ def run(rows: int = 100) -> dict:
     from amirtui.core.imaging import PublishMeta, render_publish_images
     from amirtui.core.publish import Publisher
     from amirtui.core.publish.sftp_target import SFTPTarget
-    from tests.harness.sftp_server import SftpTestServer
+    from tests.harness.sftp_server import SftpServerProcess
     from tests.test_publish_support import make_approved
 
     tmp = Path(tempfile.mkdtemp(prefix="amirtui-bench-publish-"))
     (tmp / "config.yaml").write_text("paths:\n  data_dir: data\n  logs_dir: logs\nollama:\n  enabled: false\n")
     settings = load_settings(tmp / "config.yaml")
     open_db(settings.db_path)
-    server = SftpTestServer(tmp / "sftp-root").start()
-    known = server.known_hosts_file(tmp / "known_hosts")
+    # The server runs in its own process, as a real one does; in-process it competed with the uploaders for the GIL.
+    known = tmp / "known_hosts"
+    server = SftpServerProcess(tmp / "sftp-root", known)
     holder: list = []
     catalog_factory, mysql_target = _mysql_factory(holder)
     try:

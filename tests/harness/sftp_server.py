@@ -181,4 +181,51 @@ class _FaultySftp(asyncssh.SFTPServer):
         raise asyncssh.SFTPConnectionLost("connection dropped by the test harness")
 
 
-__all__ = ["SftpTestServer"]
+class SftpServerProcess:
+    """The same server in its own process, for benchmarks: in-process it shares the GIL with the client under test
+    (a real SFTP server is another process, usually another machine). Same attributes as :class:`SftpTestServer`."""
+
+    def __init__(self, root: Path, known_hosts: Path) -> None:
+        import subprocess
+        import sys
+
+        self.root, self.known_hosts = Path(root), Path(known_hosts)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.harness.sftp_server", str(self.root), str(self.known_hosts)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=str(Path(__file__).resolve().parents[2]),
+        )
+        line = self._proc.stdout.readline().split()  # "host port user password", once listening
+        if len(line) != 4:
+            self._proc.kill()
+            raise RuntimeError("the SFTP server process did not start")
+        self.host, port, self.user, self.password = line
+        self.port = int(port)
+
+    def stop(self) -> None:
+        """Close its stdin (it exits) and reap it."""
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(10)
+            except Exception:
+                self._proc.kill()
+
+
+def _serve_until_stdin_closes(root: str, known_hosts: str) -> None:
+    import sys
+
+    server = SftpTestServer(Path(root)).start()
+    server.known_hosts_file(known_hosts)
+    print(server.host, server.port, server.user, server.password, flush=True)
+    sys.stdin.read()  # the parent closes stdin to stop us
+    server.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    _serve_until_stdin_closes(sys.argv[1], sys.argv[2])
+
+
+__all__ = ["SftpTestServer", "SftpServerProcess"]
