@@ -86,7 +86,8 @@ def _bus() -> EventBus:
 def _tui(settings: Settings, args) -> int:
     from .tui.app import make_app
 
-    app = make_app(settings)
+    # Preflight is the first screen: every check a run depends on, before anything starts (F2 reaches the queue).
+    app = make_app(settings, start="preflight")
     app.run()
     return app.return_code or 0
 

@@ -79,7 +79,7 @@ def test_sighup_mid_run_leaves_the_db_consistent_and_the_next_start_resumes(tmux
     session = f"amirtui-{uuid.uuid4().hex[:8]}"
     start(tmux_home, session)
     try:
-        wait_text(session, "Approve", 30)
+        wait_text(session, "Re-run checks", 30)  # preflight is the first screen
         _tmux("send-keys", "-t", session, "F3")
         wait_text(session, "Start/resume", 15)
         _tmux("send-keys", "-t", session, "r")
@@ -98,7 +98,7 @@ def test_sighup_mid_run_leaves_the_db_consistent_and_the_next_start_resumes(tmux
     session = f"amirtui-{uuid.uuid4().hex[:8]}"
     start(tmux_home, session)
     try:
-        wait_text(session, "Approve", 30)
+        wait_text(session, "Re-run checks", 30)  # preflight is the first screen
         _tmux("send-keys", "-t", session, "F3")
         wait_text(session, "Start/resume", 15)
         _tmux("send-keys", "-t", session, "r")  # resume: the rows left behind finish
@@ -113,3 +113,53 @@ def test_sighup_mid_run_leaves_the_db_consistent_and_the_next_start_resumes(tmux
     finally:
         _tmux("kill-session", "-t", session)
     _lock_released(tmux_home)
+
+
+def _db_count(db: sqlite3.Connection, where: str) -> int:
+    return db.execute(f"SELECT count(*) FROM photo WHERE {where}").fetchone()[0]
+
+
+def _wait_db(db: sqlite3.Connection, where: str, want: int, timeout: float, session: str) -> None:
+    end = time.monotonic() + timeout
+    while _db_count(db, where) != want:
+        if time.monotonic() > end:
+            raise AssertionError(f"expected {want} rows with {where}; the pane shows:\n{pane(session)}")
+        time.sleep(0.25)
+
+
+def test_preflight_run_review_and_publish_from_the_keyboard(tmux_home):
+    """The evening's work in a real terminal: preflight → run → review (approve) → publish → the site is there."""
+    db = sqlite3.connect(tmux_home / "data" / "review.db")
+    session = f"amirtui-{uuid.uuid4().hex[:8]}"
+    start(tmux_home, session)
+    try:
+        wait_text(session, "ready: Enter goes to the Run screen", 60)  # every check green or yellow
+        _tmux("send-keys", "-t", session, "Enter")
+        wait_text(session, "Start/resume", 15)
+        _tmux("send-keys", "-t", session, "r")
+        _wait_db(db, "state IN ('prefilled', 'needs_work')", 3, 180, session)
+        _tmux("send-keys", "-t", session, "F2")
+        wait_text(session, "Approve", 15)
+        for n in range(1, 4):
+            _tmux("send-keys", "-t", session, "a")
+            end = time.monotonic() + 20
+            while _db_count(db, "state = 'approved'") < n:
+                if "Approve anyway" in pane(session):  # a needs_work row: confirm the recorded override
+                    _tmux("send-keys", "-t", session, "y")
+                    time.sleep(0.3)
+                assert time.monotonic() < end, pane(session)
+                time.sleep(0.2)
+        _tmux("send-keys", "-t", session, "F6")
+        wait_text(session, "3 approved", 15)
+        _tmux("send-keys", "-t", session, "p")
+        _wait_db(db, "state = 'published'", 3, 120, session)
+        wait_text(session, "published 3", 30)  # the one completion dialog
+        _tmux("send-keys", "-t", session, "Enter")
+    finally:
+        _tmux("kill-session", "-t", session)
+    _lock_released(tmux_home)
+    names = [r[0] for r in db.execute("SELECT file_name FROM photo WHERE state = 'published'")]
+    site = tmux_home / "data" / "site" / "photos"
+    assert sorted(p.name for p in site.rglob("*.JPG") if "thumbs" not in p.parts) == sorted(names)
+    mirror = sqlite3.connect(tmux_home / "data" / "photos_info_revamp.db")
+    assert mirror.execute("SELECT count(*) FROM photos_info_revamp").fetchone()[0] == 3

@@ -7,8 +7,10 @@ project-root ``styles.tcss`` is a copy kept identical by a test, for people who 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -147,7 +149,27 @@ class AmirApp(App[None]):
         self.hung_up = True
         self._cancel_work()
         log.warning("SIGHUP: terminal lost; finishing the rows in flight, then exiting (resumable)")
+        threading.Thread(target=self._leave_after_hangup, name="amirtui-hangup", daemon=True).start()
         self.exit()
+
+    def _leave_after_hangup(self, grace: float = 10.0) -> None:
+        """Textual's shutdown can block for ever restoring a terminal that no longer exists (its writer queue
+        waits on a dead pty). Once the rows in flight are finished (every one its own transaction) and the normal
+        exit had ``grace`` seconds, release our lock and leave: nothing is lost, the next start resumes."""
+        self._pipeline_idle.wait(300)
+        deadline = time.monotonic() + 300
+        while self.publish_running and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(grace)
+        from ..core.lock import read_lock
+
+        lock = self.settings.data_dir / "amirtui.lock"
+        info = read_lock(lock)
+        if info is not None and info.pid == os.getpid():
+            lock.unlink(missing_ok=True)
+        log.warning("SIGHUP: work stopped cleanly; the terminal is gone, exiting without restoring it")
+        logging.shutdown()
+        os._exit(129)  # 128 + SIGHUP, as a shell reports it
 
     def _cancel_work(self) -> None:
         if self.pipeline is not None:
