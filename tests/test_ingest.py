@@ -155,3 +155,34 @@ def test_subject_autofix_from_the_taxonomy_applies_before_naming(db, settings, b
     ingest_pipeline(settings, bus).run()
     assert Photo.get().file_name.startswith("Kestrel_New_York_Birds_Photography_Canon_EOS_40D_2022_")
     assert PhotoSet.get().subject == "Kestrel"
+
+
+def test_only_same_size_files_are_hashed_at_import_and_duplicates_are_still_caught(db, settings, bus, tmp_path,
+                                                                                      jpeg_factory):
+    src = tmp_path / "dups"
+    src.mkdir()
+    a = jpeg_factory(src / "a.jpg", size=(200, 150), seed=1)
+    jpeg_factory(src / "b.jpg", size=(320, 240), seed=2)
+    shutil.copy2(a, src / "a_copy.jpg")  # the same bytes under another name, in the same import
+    report = import_sets([spec(src)], settings, bus)
+    res = report.sets[0]
+    assert [p.name for p, _ in res.duplicates] == ["a_copy.jpg"] and "same file as" in res.duplicates[0][1]
+    hashed = {p.original_name: p.content_hash for p in Photo.select()}
+    assert hashed["a.jpg"] == sha(a)  # a had a same-size twin: hashed at import
+    assert hashed["b.jpg"] is None  # unique size: hashed while staged, not read twice
+    ingest_pipeline(settings, bus).run()
+    assert Photo.get(Photo.original_name == "b.jpg").content_hash == sha(src / "b.jpg")
+    # a later import of b (now hashed by staging) and of a file changed since import is caught / refused
+    again = import_sets([spec(src)], settings, bus).sets[0]
+    assert sorted(p.name for p, _ in again.duplicates) == ["a.jpg", "a_copy.jpg", "b.jpg"]
+
+
+def test_an_original_changed_between_import_and_staging_is_not_staged(db, settings, bus, tmp_path, jpeg_factory):
+    src = tmp_path / "chg"
+    src.mkdir()
+    photo = jpeg_factory(src / "c.jpg", size=(200, 150), seed=3)
+    import_sets([spec(src)], settings, bus)
+    photo.write_bytes(photo.read_bytes() + b"\0" * 10)  # edited in another program meanwhile
+    ingest_pipeline(settings, bus).run()
+    row = Photo.get()
+    assert row.state == State.IMPORTED.value and "changed since it was imported" in row.last_error

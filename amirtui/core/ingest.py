@@ -8,8 +8,6 @@ The staging copy, EXIF and filename reservation happen afterwards in the pipelin
 from __future__ import annotations
 
 import logging
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from . import filetypes, naming
 from .db import repo
 from .db.models import Photo, PhotoSet, Refusal, StateChange, TaxonomyEntry, database
 from .events import EventBus, FileAccepted, FileRefused, LogLine
-from .staging import hash_file
+from .duplicates import find_duplicates
 from .states import State
 
 log = logging.getLogger("amirtui.ingest")
@@ -127,20 +125,6 @@ def _spread(sets: list[list[Path]], n: int) -> list[list[Path]]:
     return chosen
 
 
-def _known_hash(content_hash: str) -> str | None:
-    """A description of an existing live/published row with this content, or None."""
-    row = (
-        Photo.select(Photo.id, Photo.state, Photo.file_name)
-        .where((Photo.content_hash == content_hash) & (Photo.state.not_in([State.ROLLED_BACK.value, State.REJECTED.value])))
-        .first()
-    )
-    if row is None:
-        return None
-    if row.state == State.PUBLISHED.value:
-        return f"already published as {row.file_name}"
-    return f"already queued as photo {row.id}" + (f" ({row.file_name})" if row.file_name else "")
-
-
 def import_sets(specs: list[SetSpec], settings, bus: EventBus, *, smoke: int | None = None) -> ImportReport:
     """Validate all sets, then create their rows. Nothing is written when any set has a problem."""
     from PIL import Image
@@ -164,32 +148,27 @@ def import_sets(specs: list[SetSpec], settings, bus: EventBus, *, smoke: int | N
     if smoke:
         for res, picked in zip(results, _spread([r.accepted for r in results], smoke)):
             res.accepted = picked
-    # Hash on every core (nothing else runs yet, and hashlib releases the GIL); checked again against the staged copy.
     all_paths = [p for r in results for p in r.accepted]
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        hashes = dict(zip(all_paths, pool.map(hash_file, all_paths)))
+    duplicates, digests = find_duplicates(all_paths)
     run = repo.start_run("import", detail=f"{len(specs)} set(s), {len(all_paths)} file(s)")
     report.run_id = run.id
-    seen: dict[str, Path] = {}
     for res in results:
         rows = []
         for path in list(res.accepted):
-            digest, size = hashes[path]
-            known = _known_hash(digest) or (f"same file as {seen[digest]} in this import" if digest in seen else None)
+            known = duplicates.get(path)
             if known:
                 res.accepted.remove(path)
                 res.duplicates.append((path, known))
                 bus.emit(LogLine(message=f"skipped {path}: {known}", source="import", level=logging.WARNING))
                 continue
-            seen[digest] = path
-            rows.append((path, digest, size))
+            rows.append((path, digests.get(path), path.stat().st_size))
         _write_set(res, rows, run.id, bus)
         bus.info(res.summary(), source="import")
     repo.finish_run(run.id, "ok", detail="; ".join(r.summary() for r in results))
     return report
 
 
-def _write_set(res: SetResult, rows: list[tuple[Path, str, int]], run_id: int, bus: EventBus) -> None:
+def _write_set(res: SetResult, rows: list[tuple[Path, str | None, int]], run_id: int, bus: EventBus) -> None:
     spec = res.spec
     accepted: list[FileAccepted] = []
     with database.atomic("IMMEDIATE"):

@@ -33,7 +33,7 @@ class StagingStage(Stage):
                 from .staging import hash_file
 
                 digest, _ = hash_file(dest)
-                if digest == photo.content_hash:
+                if photo.content_hash is not None and digest == photo.content_hash:
                     repo.transition(photo_id, State.STAGED, reason="original gone; verified staged copy kept",
                                     run_id=ctx.run_id, bus=ctx.bus, staged_path=str(dest))
                     return
@@ -41,7 +41,12 @@ class StagingStage(Stage):
                             bus=ctx.bus, last_error=f"original {src} no longer exists; reconnect the drive and recover")
             return
         try:
-            copy_verified(src, dest, expected_hash=photo.content_hash)
+            if photo.content_hash is None:  # not hashed at import (no same-size file known): size + mtime must hold
+                st = src.stat()
+                if st.st_size != photo.original_size or (
+                        photo.original_mtime is not None and abs(st.st_mtime - photo.original_mtime) > 0.001):
+                    raise CopyMismatch(f"{src} changed since it was imported (size or time differs); re-import the set")
+            digest, _ = copy_verified(src, dest, expected_hash=photo.content_hash)
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 msg = f"disk full while staging {src.name}: free space in {dest.parent} and resume (nothing was lost)"
@@ -55,7 +60,7 @@ class StagingStage(Stage):
             ctx.bus.error(f"id={photo_id} {exc}", source=self.name)
             return
         repo.transition(photo_id, State.STAGED, reason="copied and verified", run_id=ctx.run_id, bus=ctx.bus,
-                        staged_path=str(dest), attempts=0)
+                        staged_path=str(dest), content_hash=digest, attempts=0)
 
 
 class ExifStage(Stage):
