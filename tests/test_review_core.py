@@ -246,3 +246,19 @@ def test_published_rows_cannot_be_edited(rows):
     repo.transition(rows[0], State.PUBLISHED)
     with pytest.raises(review.ReviewRefused, match="can no longer change"):
         review.save_edits(rows[0], file_name="Other.JPG")
+
+
+def test_reject_removes_the_model_image_and_back_to_pending_makes_it_again(db, settings, jpeg_factory, tmp_path):
+    from amirtui.core.imaging import write_model_image
+
+    staged = jpeg_factory(tmp_path / "staged.jpg", size=(640, 480), seed=9)
+    pset = make_set()
+    pid = make_photo(pset, 1)
+    model = write_model_image(staged, settings.ollama_tmp_dir, pid)
+    repo.update_fields(pid, staged_path=str(staged), model_image_path=str(model))
+    review.reject(pid)
+    assert not model.exists() and Photo.get_by_id(pid).model_image_path is None  # cleaned once rejected
+    _row, note = review.back_to_pending(pid, settings=settings)
+    assert note == ""
+    again = Photo.get_by_id(pid).model_image_path
+    assert again and Path(again).is_file()  # preview and Generate have their image back

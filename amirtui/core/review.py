@@ -8,6 +8,8 @@ token over many rows) from the database alone: the undo stack survives a restart
 
 from __future__ import annotations
 
+import logging
+
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -22,6 +24,7 @@ from .errors import AmirError, IllegalTransition, ReservationConflict
 from .events import EventBus, RowChanged
 from .states import REVIEWABLE, State
 
+log = logging.getLogger("amirtui.review")
 ACTOR = "operator"
 BANDS: tuple[str, ...] = ("Top", "Good", "Average", "Low", "Very Low")
 SORTS: tuple[str, ...] = ("id", "qr", "band", "file_name")
@@ -260,16 +263,40 @@ def reject(photo_id: int, *, reason: str = "", bus: EventBus | None = None, _tok
         repo.transition(photo_id, State.REJECTED, reason=f"{reason or 'rejected'} [decision {token}]", actor=ACTOR,
                         expect=[p.state])
         repo.release_name(photo_id, "rejected in review")
+    _drop_model_image(photo_id)
     if bus is not None:
         bus.emit(RowChanged(photo_id=photo_id, from_state=p.state, to_state=State.REJECTED.value, reason="rejected"))
     return get_row(photo_id)
+
+
+def _drop_model_image(photo_id: int) -> None:
+    """A rejected row's model image is removed (issue: kept until published or rejected); undo makes it again."""
+    from .model_image_stage import cleanup_model_image
+
+    try:
+        cleanup_model_image(Photo.get_by_id(photo_id))
+    except OSError as exc:  # a file problem must not undo the decision; validation reports leftovers
+        log.warning("could not remove the model image of photo %s: %s", photo_id, exc)
+
+
+def _bring_back_model_image(photo_id: int, settings: Any) -> str:
+    """Make the model image (preview, Generate input) again for a row returning to review; "" or a note."""
+    if settings is None:
+        return ""
+    from .model_image_stage import ensure_model_image
+
+    try:
+        ensure_model_image(Photo.get_by_id(photo_id), settings)
+    except (OSError, ValueError) as exc:
+        return f"no preview: {exc}"
+    return ""
 
 
 def _pending_state(p: Photo) -> State:
     return State.NEEDS_WORK if p.gate_status != "pass" else State.PREFILLED
 
 
-def _restore(p: Photo, to: State, reason: str, bus: EventBus | None) -> str:
+def _restore(p: Photo, to: State, reason: str, bus: EventBus | None, settings: Any = None) -> str:
     """Move ``p`` back to ``to``; re-reserve its released name. Returns a note for the operator ("" when clean)."""
     note = ""
     with database.atomic("IMMEDIATE"):
@@ -288,10 +315,10 @@ def _restore(p: Photo, to: State, reason: str, bus: EventBus | None) -> str:
         repo.transition(p.id, to, reason=reason, actor=ACTOR, expect=[p.state], **fields)
     if bus is not None:
         bus.emit(RowChanged(photo_id=p.id, from_state=p.state, to_state=to.value, reason=reason))
-    return note
+    return "; ".join(n for n in (note, _bring_back_model_image(p.id, settings)) if n)
 
 
-def back_to_pending(photo_id: int, *, bus: EventBus | None = None) -> tuple[ReviewRow, str]:
+def back_to_pending(photo_id: int, *, bus: EventBus | None = None, settings: Any = None) -> tuple[ReviewRow, str]:
     """Return an approved/rejected row to review (prefilled or needs_work by its gate status).
 
     Re-reserves a released filename; when another photo took it meanwhile the row goes to needs_work and the returned
@@ -300,7 +327,7 @@ def back_to_pending(photo_id: int, *, bus: EventBus | None = None) -> tuple[Revi
     p = _photo(photo_id)
     if p.state not in (State.APPROVED, State.REJECTED, State.PUBLISH_FAILED):
         raise ReviewRefused(f"photo {photo_id} is '{p.state}': only approved, rejected or failed rows go back to pending")
-    note = _restore(p, _pending_state(p), "back to pending", bus)
+    note = _restore(p, _pending_state(p), "back to pending", bus, settings)
     return get_row(photo_id), note
 
 
@@ -373,7 +400,7 @@ def last_decision() -> tuple[str, list[StateChange]] | None:
     return (token, rows) if token else None
 
 
-def undo_last(*, bus: EventBus | None = None) -> UndoResult | None:
+def undo_last(*, bus: EventBus | None = None, settings: Any = None) -> UndoResult | None:
     """Undo the newest approve/reject decision (all rows of a bulk). None when there is nothing to undo.
 
     A row that moved on since (e.g. publishing started) is skipped and named in the result.
@@ -393,7 +420,7 @@ def undo_last(*, bus: EventBus | None = None) -> UndoResult | None:
             target = _pending_state(p)  # the machine only lets a rejected row back into review
         if p.state == State.APPROVED and target == State.QUARANTINED:
             target = State.NEEDS_WORK
-        note = _restore(p, target, f"undo [undo {token}]", bus)
+        note = _restore(p, target, f"undo [undo {token}]", bus, settings)
         if note:
             skipped.append((p.id, note))
         restored.append(p.id)

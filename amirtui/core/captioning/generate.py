@@ -48,10 +48,12 @@ def generate_row(photo_id: int, settings, bus: EventBus | None, *, replace_manua
         return GenerateResult(photo_id, False, photo.state, error=f"a '{photo.state}' row cannot be regenerated")
     if not cfg.enabled:
         return GenerateResult(photo_id, False, photo.state, error="captioning is disabled (ollama.enabled: false)")
-    image = Path(photo.model_image_path or "")
-    if not photo.model_image_path or not image.is_file():
-        return GenerateResult(photo_id, False, photo.state,
-                              error=f"the model image {image} is missing; run the pipeline to make it again")
+    from ..model_image_stage import ensure_model_image
+
+    try:  # cleaned after a reject that was undone, or lost: made again from the staged copy
+        image = ensure_model_image(photo, settings)
+    except (OSError, ValueError) as exc:
+        return GenerateResult(photo_id, False, photo.state, error=f"no model image: {exc}")
     published = published_text()
     messages = build_messages(prompt_context(photo, cfg.language, nudge=True), image.read_bytes())
 

@@ -203,7 +203,7 @@ class ReviewScreen(ReviewEditing):
 
     def action_pending(self) -> None:
         """Back to pending."""
-        self._decide(rv.back_to_pending, advance=False)
+        self._decide(rv.back_to_pending, advance=False, settings=self.amir.settings)
 
     @work(thread=True, exit_on_error=False, group="decide", description="review decision")
     def _run(self, photo_id: int, fn: Callable[..., Any], **kwargs: Any) -> None:
@@ -307,7 +307,7 @@ class ReviewScreen(ReviewEditing):
     @work(thread=True, exclusive=True, exit_on_error=False, group="undo", description="undo decision")
     def _undo(self) -> None:
         try:
-            res = rv.undo_last(bus=self.amir.bus)
+            res = rv.undo_last(bus=self.amir.bus, settings=self.amir.settings)
         except AmirError as exc:
             self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
             return
