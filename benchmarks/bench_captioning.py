@@ -27,7 +27,6 @@ from amirtui.core.db import close_db, open_db  # noqa: E402
 from amirtui.core.db.models import Photo, PhotoSet  # noqa: E402
 from amirtui.core.events import EventBus  # noqa: E402
 from amirtui.core.stage import StageContext  # noqa: E402
-from tests.harness.ollama_server import OllamaServer  # noqa: E402
 
 MODEL = "qwen2.5vl:7b"
 SET_SIZE = 5  # rows per set: duplicate checks compare within a set, as in real runs
@@ -57,15 +56,17 @@ def _reply(counter: list[int]):
 
 def run(rows: int = 40, latency: float = 0.25, parallel: int = 4, out: Path | None = None) -> dict:
     """Caption ``rows`` rows with a server answering in ``latency`` s and ``parallel`` slots; returns the numbers."""
-    with tempfile.TemporaryDirectory(prefix="amirtui-bench-") as tmp, OllamaServer() as server:
+    # The server runs in its own process, as a real Ollama does: in-process it competed with the stage for the GIL.
+    from benchmarks.common import start_ollama
+
+    server = start_ollama(latency)
+    with tempfile.TemporaryDirectory(prefix="amirtui-bench-") as tmp:
         home = Path(tmp)
         (home / "config.yaml").write_text("paths:\n  data_dir: data\n  logs_dir: logs\n", encoding="utf-8")
         settings = load_settings(home / "config.yaml")
         settings = settings.model_copy(update={"ollama": OllamaConfig(
             hosts=[{"url": server.url, "parallel": parallel}], primary_model=MODEL, fallback_model="",
             request_timeout=30, connect_timeout=2)})
-        server.add_model(MODEL)
-        server.behave(MODEL, latency=latency, reply=_reply([0]))
         open_db(settings.db_path)
         try:
             sets = [PhotoSet.create(subject="Waterbirds", location="Lake Constance", folder="Wildlife")
@@ -88,13 +89,15 @@ def run(rows: int = 40, latency: float = 0.25, parallel: int = 4, out: Path | No
             wall = time.perf_counter() - t1
             stage.teardown(ctx)
             done = Photo.select().where(Photo.state == "prefilled").count()
+            max_in_flight = server.stats().get("max_in_flight")
         finally:
             close_db()
+            server.stop()
     ideal = rows * latency / parallel
     result = {
         "rows": rows, "latency_s": latency, "parallel": parallel, "wall_s": round(wall, 3),
         "ideal_s": round(ideal, 3), "ratio": round(wall / ideal, 4), "target_ratio": 1.05,
-        "setup_s_incl_warmup": round(setup_s, 3), "prefilled": done, "max_in_flight": server.max_in_flight,
+        "setup_s_incl_warmup": round(setup_s, 3), "prefilled": done, "max_in_flight": max_in_flight,
     }
     out = out or ROOT / "benchmarks" / "results" / "captioning.json"
     out.parent.mkdir(parents=True, exist_ok=True)
