@@ -60,3 +60,28 @@ def test_override_dialog_at_80x24(snap_compare, snap_app):
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
 
     assert snap_compare(snap_app, terminal_size=(80, 24), run_before=ready)
+
+
+def test_help_screen_lists_the_review_keys(snap_compare, snap_app):
+    async def ready(pilot):
+        app = pilot.app
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await settle(app, pilot)
+
+    assert snap_compare(snap_app, terminal_size=(100, 40), run_before=ready)
+
+
+def test_taxonomy_screen(snap_compare, settings, db):
+    from amirtui.core import taxonomy
+
+    for kind, key, value in (("folder", "Birds", "Birds"), ("folder", "Aviation", "Aviation"),
+                             ("location", "Oslo", "Oslo"), ("subject_fix", "Kestral", "Kestrel")):
+        taxonomy.add(kind, key, value)
+    app = make_app(settings, preview="off", start="taxonomy")
+
+    async def ready(pilot):
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=ready)
