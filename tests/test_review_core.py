@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from amirtui.core import review
+from amirtui.core import review, review_edit
 from amirtui.core.db import repo
 from amirtui.core.db.models import Photo, PhotoSet, Reservation, StateChange
 from amirtui.core.errors import ReservationConflict
@@ -125,7 +125,7 @@ def test_reject_releases_name_and_back_to_pending_reserves_it_again(rows):
 def test_back_to_pending_when_name_was_taken_meanwhile(rows):
     name = Photo.get_by_id(rows[1]).file_name
     review.reject(rows[1])
-    review.save_edits(rows[2], file_name=name.lower())  # another photo takes the released name (any case)
+    review_edit.save_edits(rows[2], file_name=name.lower())  # another photo takes the released name (any case)
     row, note = review.back_to_pending(rows[1])
     assert row.state == "needs_work"
     assert f"was taken by photo {rows[2]}" in note
@@ -134,13 +134,13 @@ def test_back_to_pending_when_name_was_taken_meanwhile(rows):
 
 
 def test_save_edits_marks_manual_and_rename_swaps_reservation(rows):
-    d = review.save_edits(rows[0], caption="  A heron at dawn.  ", keywords="heron, dawn; Heron,, lake")
+    d = review_edit.save_edits(rows[0], caption="  A heron at dawn.  ", keywords="heron, dawn; Heron,, lake")
     assert d.caption == "A heron at dawn." and d.keywords == ["heron", "dawn", "lake"]
     assert d.text_source == "manual" and d.edited_at is not None
     assert d.ai_caption.startswith("A grey heron")  # AI text is kept apart
 
     old = d.file_name
-    d = review.save_edits(rows[0], file_name="Heron_Dawn_Special.JPG")
+    d = review_edit.save_edits(rows[0], file_name="Heron_Dawn_Special.JPG")
     assert d.file_name == "Heron_Dawn_Special.JPG"
     assert repo.active_reservation(old) is None
     assert repo.active_reservation("heron_dawn_special.jpg").photo_id == rows[0]
@@ -149,16 +149,16 @@ def test_save_edits_marks_manual_and_rename_swaps_reservation(rows):
 
 def test_rename_conflict_is_refused_and_changes_nothing(rows):
     taken = Photo.get_by_id(rows[1]).file_name
-    assert "already reserved by photo" in review.check_name(taken.upper(), rows[0])
+    assert "already reserved by photo" in review_edit.check_name(taken.upper(), rows[0])
     before = Photo.get_by_id(rows[0])
     with pytest.raises(ReservationConflict, match=f"photo {rows[1]}"):
-        review.save_edits(rows[0], caption="changed too", file_name=taken.upper())
+        review_edit.save_edits(rows[0], caption="changed too", file_name=taken.upper())
     after = Photo.get_by_id(rows[0])
     assert (after.file_name, after.caption) == (before.file_name, before.caption)  # one transaction: nothing saved
-    assert review.check_name("bad/name.JPG", rows[0]).startswith("the filename contains '/'")
-    assert "must end in .JPG" in review.check_name("x.png", rows[0])
-    assert review.check_name(before.file_name.lower(), rows[0]) == ""  # its own name in another case is fine
-    review.save_edits(rows[0], file_name=before.file_name.lower())
+    assert review_edit.check_name("bad/name.JPG", rows[0]).startswith("the filename contains '/'")
+    assert "must end in .JPG" in review_edit.check_name("x.png", rows[0])
+    assert review_edit.check_name(before.file_name.lower(), rows[0]) == ""  # its own name in another case is fine
+    review_edit.save_edits(rows[0], file_name=before.file_name.lower())
     assert repo.active_reservation(before.file_name).name == before.file_name.lower()
 
 
@@ -171,7 +171,7 @@ def test_saving_fixed_text_reruns_the_gate_so_no_override_is_needed(rows, bus):
     pid = rows[4]  # needs_work: "Short." caption, too few keywords
     with pytest.raises(review.NeedsOverride):
         review.approve(pid)
-    d = review.save_edits(pid, caption=GOOD_CAPTION, alt_text=GOOD_ALT, keywords=GOOD_KEYWORDS, bus=bus)
+    d = review_edit.save_edits(pid, caption=GOOD_CAPTION, alt_text=GOOD_ALT, keywords=GOOD_KEYWORDS, bus=bus)
     assert (d.state, d.gate_status, d.gate_reasons) == ("prefilled", "pass", [])
     history = StateChange.select().where(StateChange.photo == pid).order_by(StateChange.id.desc()).first()
     assert (history.from_state, history.to_state, history.actor) == ("needs_work", "prefilled", "operator")
@@ -180,7 +180,7 @@ def test_saving_fixed_text_reruns_the_gate_so_no_override_is_needed(rows, bus):
     assert not Photo.get_by_id(pid).gate_override
 
     # and the other way: text that breaks the gate sends a prefilled row to needs_work, with the gate's reasons
-    d = review.save_edits(rows[0], caption="Bird.")
+    d = review_edit.save_edits(rows[0], caption="Bird.")
     assert d.state == "needs_work" and d.gate_status == "needs_work"
     assert any(r.startswith("too_short") for r in d.gate_reasons), d.gate_reasons
     with pytest.raises(review.NeedsOverride, match="too_short"):
@@ -189,13 +189,13 @@ def test_saving_fixed_text_reruns_the_gate_so_no_override_is_needed(rows, bus):
 
 def test_editing_a_decided_row_updates_its_gate_but_keeps_the_decision(rows):
     review.approve(rows[0])
-    d = review.save_edits(rows[0], caption="Bird.")
+    d = review_edit.save_edits(rows[0], caption="Bird.")
     assert d.state == "approved" and d.gate_status == "needs_work"
 
 
 def test_revert_restores_ai_text(rows):
-    review.save_edits(rows[0], caption="Mine", alt_text="mine too", keywords=["x"])
-    d = review.revert_text(rows[0])
+    review_edit.save_edits(rows[0], caption="Mine", alt_text="mine too", keywords=["x"])
+    d = review_edit.revert_text(rows[0])
     assert d.caption.startswith("A grey heron") and d.keywords == ["heron", "bird"] and d.text_source == "ai"
 
 
@@ -245,7 +245,7 @@ def test_published_rows_cannot_be_edited(rows):
     repo.transition(rows[0], State.PUBLISHING)
     repo.transition(rows[0], State.PUBLISHED)
     with pytest.raises(review.ReviewRefused, match="can no longer change"):
-        review.save_edits(rows[0], file_name="Other.JPG")
+        review_edit.save_edits(rows[0], file_name="Other.JPG")
 
 
 def test_reject_removes_the_model_image_and_back_to_pending_makes_it_again(db, settings, jpeg_factory, tmp_path):

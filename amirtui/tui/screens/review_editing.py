@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ...core import review as rv
+from ...core import review_edit as rve
 from ...core.errors import AmirError
 from ..messages import ActionFailed, DetailSaved, NameChecked, RowsChanged
 from ..widgets.editor import EditorPanel
@@ -67,7 +68,7 @@ class ReviewEditing(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="save", description="save edits")
     def _save(self, photo_id: int, values: dict[str, str]) -> None:
         try:
-            detail = rv.save_edits(photo_id, caption=values["caption"], alt_text=values["alt_text"],
+            detail = rve.save_edits(photo_id, caption=values["caption"], alt_text=values["alt_text"],
                                    keywords=values["keywords"], file_name=values["file_name"],
                                    max_length=self.amir.settings.naming.max_length,
                                    language=self.amir.settings.ollama.language, bus=self.amir.bus)
@@ -86,7 +87,7 @@ class ReviewEditing(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="save", description="revert to AI text")
     def _revert(self, photo_id: int) -> None:
         try:
-            detail = rv.revert_text(photo_id, language=self.amir.settings.ollama.language, bus=self.amir.bus)
+            detail = rve.revert_text(photo_id, language=self.amir.settings.ollama.language, bus=self.amir.bus)
         except AmirError as exc:
             self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
             return
@@ -117,7 +118,7 @@ class ReviewEditing(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="namecheck", description="check filename")
     def _check_name(self, photo_id: int, name: str) -> None:
-        self.post_message(NameChecked(photo_id, name, rv.check_name(name, photo_id,
+        self.post_message(NameChecked(photo_id, name, rve.check_name(name, photo_id,
                                                                    max_length=self.amir.settings.naming.max_length)))
 
     @on(NameChecked)

@@ -1,0 +1,140 @@
+"""Review edits: the operator's caption / alt text / keywords / filename, checked live, with the captioning gate
+re-run on the saved text. Split from :mod:`amirtui.core.review` (queries and decisions), which it builds on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .db import repo
+from .db.models import Photo, Reservation, database, utcnow
+from .errors import ReservationConflict
+from .events import EventBus
+from .review import (
+    ACTOR,
+    EDITABLE,
+    PhotoDetail,
+    ReviewRefused,
+    _holds_name,
+    _photo,
+    load_detail,
+)
+from .states import REVIEWABLE, State
+
+_BAD_NAME_CHARS = set('/\\:*?"<>|\0')
+
+
+def check_name(name: str, photo_id: int, *, max_length: int = 150) -> str:
+    """Live check of a proposed filename: "" when it is usable for ``photo_id``, else the reason it is not."""
+    name = name.strip()
+    if not name:
+        return "the filename is empty"
+    if len(name) > max_length:
+        return f"the filename has {len(name)} characters; the limit is {max_length}"
+    bad = sorted({c for c in name if c in _BAD_NAME_CHARS or ord(c) < 32})
+    if bad:
+        return f"the filename contains {' '.join(repr(c) for c in bad)}, which is not allowed"
+    if not name.lower().endswith((".jpg", ".jpeg")):
+        return "the filename must end in .JPG (the website serves JPEG)"
+    holder = repo.active_reservation(name)
+    if holder is not None and holder.photo_id != photo_id:
+        who = f"photo {holder.photo_id}" if holder.photo_id else "the catalog"
+        return f"'{name}' is already reserved by {who} (names are unique ignoring case)"
+    return ""
+
+
+def parse_keywords(raw: str | Iterable[str]) -> list[str]:
+    """Keywords from "a, b; c" text or a list: trimmed, empty ones dropped, duplicates (ignoring case) removed."""
+    items = re.split(r"[,;\n]", raw) if isinstance(raw, str) else list(raw)
+    out: list[str] = []
+    seen: set[str] = set()
+    for k in (str(i).strip() for i in items):
+        if k and k.casefold() not in seen:
+            seen.add(k.casefold())
+            out.append(k)
+    return out
+
+
+def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | None = None,
+               keywords: str | Iterable[str] | None = None, file_name: str | None = None,
+               max_length: int = 150, language: str = "en", bus: EventBus | None = None) -> PhotoDetail:
+    """Save the operator's text and/or a new filename in one transaction, then judge the new text with the gate.
+
+    Text changes set ``text_source='manual'`` and ``edited_at``. A new filename is checked live against the
+    reservations (case-insensitively) and the reservation is swapped in the same transaction, so two reviewers can
+    never end up with the same name. Raises :class:`ReservationConflict` or :class:`ReviewRefused`.
+
+    After any change the captioning gate runs again on the saved text (``language`` = ``ollama.language``):
+    ``gate_status`` / ``gate_reasons`` are updated and a row awaiting review moves ``needs_work`` ↔ ``prefilled``
+    (a quarantined row the operator wrote text for joins them), so fixing the text removes the need for an override.
+    Rows already decided (approved, rejected, publish_failed) keep their state; only their gate fields change.
+    """
+    with database.atomic("IMMEDIATE"):
+        p = _photo(photo_id)
+        if State(p.state) not in EDITABLE:
+            raise ReviewRefused(f"photo {photo_id} is '{p.state}': its text and name can no longer change",
+                                fix="published names never change; re-import to publish a new version")
+        fields: dict[str, Any] = {}
+        text = {"caption": caption, "alt_text": alt_text}
+        for key, value in text.items():
+            if value is not None and value.strip() != (getattr(p, key) or ""):
+                fields[key] = value.strip()
+        if keywords is not None:
+            kw = parse_keywords(keywords)
+            if kw != list(p.keywords or []):
+                fields["keywords"] = kw
+        if fields:
+            fields.update(text_source="manual", edited_at=utcnow())
+        if file_name is not None and file_name.strip() != (p.file_name or ""):
+            new = file_name.strip()
+            problem = check_name(new, photo_id, max_length=max_length)
+            if problem:
+                if repo.active_reservation(new) is not None:
+                    raise ReservationConflict(problem, fix="choose another filename")
+                raise ReviewRefused(problem, fix="correct the filename")
+            own_case_change = p.file_name and repo.name_key(p.file_name) == repo.name_key(new) and _holds_name(p)
+            if own_case_change:
+                Reservation.update(name=new).where((Reservation.photo == photo_id)
+                                                   & Reservation.released_at.is_null()).execute()
+            else:
+                repo.release_name(photo_id, f"renamed to {new}")
+                repo.reserve_name(new, photo_id)
+            fields["file_name"] = new
+        if fields:
+            repo.update_fields(photo_id, **fields)
+            _regate(photo_id, language, bus)
+    return load_detail(photo_id)
+
+
+def _regate(photo_id: int, language: str, bus: EventBus | None) -> None:
+    """Run the captioning gate on the row's saved text; update its gate fields and its review state."""
+    # imported here: the gate loads its phrase lists on first use, and review queries must not pay for that
+    from .captioning.context import gate_context, published_text
+    from .captioning.gate import check
+
+    p = Photo.get_by_id(photo_id)
+    verdict = check(p.caption, p.alt_text, p.keywords or [], context=gate_context(p, language, published_text()))
+    gate = dict(gate_status=verdict.status, gate_reasons=verdict.as_json())
+    current = State(p.state)
+    target = State.PREFILLED if verdict.passed else State.NEEDS_WORK
+    if current in REVIEWABLE and current != target:
+        repo.transition(photo_id, target, reason=f"edited: gate {verdict.summary()}"[:500], actor=ACTOR, bus=bus,
+                        expect=[current], **gate)
+    else:
+        repo.update_fields(photo_id, **gate)
+
+
+def revert_text(photo_id: int, *, language: str = "en", bus: EventBus | None = None) -> PhotoDetail:
+    """Final text ← the AI text (caption, alt text, keywords), judged again by the gate (see :func:`save_edits`);
+    refused when the row has no AI text."""
+    with database.atomic("IMMEDIATE"):
+        p = _photo(photo_id)
+        if State(p.state) not in EDITABLE:
+            raise ReviewRefused(f"photo {photo_id} is '{p.state}': its text can no longer change")
+        if not (p.ai_caption or p.ai_alt_text or p.ai_keywords):
+            raise ReviewRefused(f"photo {photo_id} has no AI text to revert to", fix="press Generate to caption it")
+        repo.update_fields(photo_id, caption=p.ai_caption, alt_text=p.ai_alt_text, keywords=p.ai_keywords,
+                           text_source="ai", edited_at=None)
+        _regate(photo_id, language, bus)
+    return load_detail(photo_id)
