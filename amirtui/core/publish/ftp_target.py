@@ -103,24 +103,13 @@ class FTPTarget(BaseTarget):
                 return None
         return self._call(run)
 
-    def _makedirs(self, directory: str) -> None:
-        if not directory or directory in self._known_dirs:
-            return
-
-        def run(ftp: ftplib.FTP) -> None:
-            parts = directory.split("/")
-            for i in range(1, len(parts) + 1):
-                d = "/".join(parts[:i])
-                if not d or d in self._known_dirs:
-                    continue
-                try:
-                    ftp.mkd(d)
-                except ftplib.error_perm as exc:
-                    # 550 "exists" is fine; anything else shows up on the STOR with a clearer message
-                    if not str(exc).startswith("550"):
-                        raise
-                self._known_dirs.add(d)
-        self._call(run)
+    def _mkdir_one(self, ftp: ftplib.FTP, directory: str) -> None:
+        try:
+            ftp.mkd(directory)
+        except ftplib.error_perm as exc:
+            # 550 "exists" is fine; anything else shows up on the STOR with a clearer message
+            if not str(exc).startswith("550"):
+                raise
 
     def _write(self, path: str, data: bytes) -> None:
         def run(ftp: ftplib.FTP) -> None:

@@ -159,25 +159,14 @@ class SFTPTarget(BaseTarget):
                 return None
         return self._call(run)
 
-    def _makedirs(self, directory: str) -> None:
-        if not directory or directory in self._known_dirs:
-            return
-
-        def run(sftp: paramiko.SFTPClient) -> None:
-            parts = directory.split("/")
-            for i in range(1, len(parts) + 1):
-                d = "/".join(parts[:i])
-                if not d or d in self._known_dirs:
-                    continue
-                try:
-                    sftp.stat(d)
-                except FileNotFoundError:
-                    try:
-                        sftp.mkdir(d)
-                    except OSError:
-                        sftp.stat(d)  # another connection made it meanwhile; anything else raises here
-                self._known_dirs.add(d)
-        self._call(run)
+    def _mkdir_one(self, sftp: paramiko.SFTPClient, directory: str) -> None:
+        try:
+            sftp.stat(directory)
+        except FileNotFoundError:
+            try:
+                sftp.mkdir(directory)
+            except OSError:
+                sftp.stat(directory)  # another connection made it meanwhile; anything else raises here
 
     def _write(self, path: str, data: bytes) -> None:
         # putfo pipelines the writes; confirm=False because put_atomic checks the size itself after close

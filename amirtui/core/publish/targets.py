@@ -148,8 +148,24 @@ class BaseTarget:
         """Remote file size or None."""
         raise NotImplementedError
 
-    def _makedirs(self, directory: str) -> None:
+    def _mkdir_one(self, conn: object, directory: str) -> None:
+        """Create one directory over ``conn`` (an existing one is fine)."""
         raise NotImplementedError
+
+    def _makedirs(self, directory: str) -> None:
+        """Create ``directory`` and its parents, skipping those this connection made or saw before."""
+        known: set[str] = self._known_dirs  # type: ignore[attr-defined]  # set by each remote target, cleared on reconnect
+        if not directory or directory in known:
+            return
+        parts = directory.split("/")
+        todo = [d for d in ("/".join(parts[:i]) for i in range(1, len(parts) + 1)) if d and d not in known]
+
+        def run(conn: object) -> None:
+            for d in todo:
+                self._mkdir_one(conn, d)
+                known.add(d)
+
+        self._call(run)  # type: ignore[attr-defined]  # remote targets retry on a fresh connection
 
     def _write(self, path: str, data: bytes) -> None:
         raise NotImplementedError
