@@ -18,7 +18,12 @@ if [ ! -f "$venv/.amirtui-ready" ]; then
   "$venv/bin/pip" install -q -e "$root[quality,test]" >&2
   touch "$venv/.amirtui-ready"
 else
-  # Point the editable install at this checkout (cheap; no dependency resolution).
-  "$venv/bin/pip" install -q --no-deps --no-build-isolation -e "$root" >&2
+  # Point the editable install at this checkout unless it already does (cheap; no dependency resolution).
+  here=$(cd / && "$venv/bin/python" -I -c 'import amirtui, os; print(os.path.dirname(os.path.dirname(amirtui.__file__)))' \
+    2>/dev/null || true)
+  if [ "$here" != "$root" ] || [ ! -x "$venv/bin/amirtui" ]; then
+    "$venv/bin/pip" install -q --no-deps --no-build-isolation -e "$root" >&2 2>/dev/null || \
+      "$venv/bin/pip" install -q --no-deps --no-build-isolation -e "$root" >&2
+  fi
 fi
 echo "$venv"
