@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 py=${AMIRTUI_PYTHON:-python3.11}
 command -v "$py" >/dev/null 2>&1 || py=python3
 key=$( (cat "$root/pyproject.toml"; "$py" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-12)
-venv=${AMIRTUI_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/amirtui/venv-$key}
+venv=${AMIRTUI_VENV:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/amirtui/venv-$key}
 if [ ! -f "$venv/.amirtui-ready" ]; then
   echo "amirtui: building the virtualenv $venv (first time: a few minutes)" >&2
   rm -rf "$venv"
