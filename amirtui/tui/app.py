@@ -243,7 +243,8 @@ class AmirApp(App[None]):
         """Keep the result for the summary; show the summary when the operator is watching the run."""
         self.last_run = message.result
         outcome = getattr(message.result, "outcome", "")
-        if outcome == "ok" and self.current_mode == "run" and isinstance(self.screen, RunScreen):
+        # The mode, not the screen object: a fast run can end while the Run screen is still being mounted.
+        if outcome == "ok" and self.current_mode == "run":
             self.switch_mode("summary")
         else:
             self.notify("the run finished — F7 shows its summary", timeout=5)

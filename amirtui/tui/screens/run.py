@@ -69,6 +69,8 @@ class RunScreen(Screen):
 
     def on_core_event(self, event: Event) -> None:
         """One event from the core (already recorded by the App)."""
+        if not self.query(LogPane):  # not composed yet: rebuild() shows the App's history when the screen resumes
+            return
         if isinstance(event, StageProgressed):
             self.query_one(StageBoard).update_stage(event)
         else:
