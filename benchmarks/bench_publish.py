@@ -44,7 +44,7 @@ def _mysql_factory(db_name_holder: list):
     return make, target
 
 
-def run(rows: int = 100) -> dict:
+def run(rows: int = 100, size: tuple[int, int] = (3000, 2000)) -> dict:
     """Publish ``rows`` approved rows to loopback SFTP (+ MariaDB) and return the measurements."""
     import paramiko
 
@@ -67,7 +67,7 @@ def run(rows: int = 100) -> dict:
     holder: list = []
     catalog_factory, mysql_target = _mysql_factory(holder)
     try:
-        ids = make_approved(tmp / "src", rows, size=(3000, 2000))
+        ids = make_approved(tmp / "src", rows, size=size)
         # render once up front (same bytes for the publisher and the bare baseline)
         pairs = {}
         for pid in ids:
