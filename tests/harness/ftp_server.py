@@ -8,7 +8,6 @@ every connection itself (pyftpdlib's loop is not thread-safe, so nothing else to
 
 from __future__ import annotations
 
-import fnmatch
 import ipaddress
 import logging
 import threading
@@ -19,6 +18,8 @@ from pathlib import Path
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import DTPHandler, FTPHandler
 from pyftpdlib.servers import FTPServer
+
+from tests.harness.faults import take_matching_drop
 
 logging.getLogger("pyftpdlib").setLevel(logging.WARNING)  # its per-command INFO lines drown test output
 
@@ -144,11 +145,7 @@ class FtpTestServer:
 
     def _take_drop(self, filename: str) -> int | None:
         with self._lock:
-            for i, (n, match) in enumerate(self._drops):
-                if match is None or fnmatch.fnmatch(filename, match) or match in filename:
-                    del self._drops[i]
-                    return n
-        return None
+            return take_matching_drop(self._drops, filename)
 
     def _take_rename_failure(self) -> int | None:
         with self._lock:

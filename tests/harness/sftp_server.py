@@ -9,12 +9,13 @@ mid-write once ``n`` bytes of file data have arrived (the next matching upload o
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import threading
 from pathlib import Path
 from typing import Any
 
 import asyncssh
+
+from tests.harness.faults import take_matching_drop
 
 
 class SftpTestServer:
@@ -65,11 +66,7 @@ class SftpTestServer:
 
     def _take_drop(self, filename: str) -> int | None:
         with self._lock:
-            for i, (n, match) in enumerate(self._drops):
-                if match is None or fnmatch.fnmatch(filename, match) or match in filename:
-                    del self._drops[i]
-                    return n
-        return None
+            return take_matching_drop(self._drops, filename)
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> SftpTestServer:
