@@ -1,6 +1,6 @@
 """Save SVG screenshots of the key screens (Review, Run, Preflight, Import, Publish, Summary) into docs/screenshots/.
 
-Sample data: a few real photos from ../shared/photos are imported and run through the real ingest and model-image
+Sample data: a few real photos from tests/data/photos are imported and run through the real ingest and model-image
 stages in a temp home; scores and captions (which need pyiqa and Ollama) are filled with sample values so the review
 screen has something to show. Usage: ``python scripts/screenshots.py [--out docs/screenshots]``.
 """
@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PHOTOS = ROOT.parent / "shared" / "photos" / "cameras"
+PHOTOS = ROOT / "tests" / "data" / "photos" / "cameras"
 SAMPLES = ("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg", "Sony_HDR-HC3.jpg")
 TEXT = [("A fishing boat rests at the quay in soft morning light, ropes coiled on its deck.",
          "Blue fishing boat moored at a stone quay.", "Top", 8.1, "pass"),

@@ -1,4 +1,4 @@
-"""Shared fixtures: a temp data dir + settings, an open review DB, an event bus, the shared sample photos.
+"""Shared fixtures: a temp data dir + settings, an open review DB, an event bus, the sample photos in tests/data/photos.
 
 Real-server fixtures (MariaDB, FTP/FTPS, SFTP, the Ollama-protocol server, generated JPEGs) live in
 ``tests/harness`` and are loaded as a plugin below so every test module can use them.
@@ -23,15 +23,15 @@ for _var in list(os.environ):  # a developer's AMIRTUI_* settings must not leak 
 pytest_plugins = ["tests.harness.fixtures"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED_PHOTOS = PROJECT_ROOT.parent / "shared" / "photos"
+# Real camera JPEGs copied into the repo (licence notice in tests/data/photos/README.md), so a fresh clone tests all.
+SAMPLE_PHOTOS = PROJECT_ROOT / "tests" / "data" / "photos"
 
 
 @pytest.fixture
 def photos_dir() -> Path:
-    """The real camera JPEGs in ../shared/photos; skips with a clear message when absent."""
-    if not SHARED_PHOTOS.is_dir():
-        pytest.skip(f"sample photos not found at {SHARED_PHOTOS} (expected ../shared/photos beside the project)")
-    return SHARED_PHOTOS
+    """The real camera JPEGs in tests/data/photos (part of the repository)."""
+    assert SAMPLE_PHOTOS.is_dir(), f"sample photos missing at {SAMPLE_PHOTOS}: restore them with git checkout"
+    return SAMPLE_PHOTOS
 
 
 @pytest.fixture
