@@ -152,10 +152,14 @@ def bulk_upsert(mirror: Mirror, rows: list[dict[str, Any]]) -> tuple[int, int]:
             incoming = [(row["id"], *(row.get(c) for c in COLUMNS)) for row in rows]
             added = sum(1 for v in incoming if v[2] not in before)
             changed = sum(1 for v in incoming if v[2] in before and before[v[2]] != v)
+            # A mirror row holding an incoming id under another File_Name moves to a free id: MySQL's id is the
+            # truth, but the row's name must stay (it may be a name only the mirror knows, and names count).
+            wanted = {v[0]: v[2] for v in incoming}
+            clashes = [row[0] for name, row in before.items() if row[0] in wanted and wanted[row[0]] != name]
+            free = max([0, *wanted, *(row[0] for row in before.values())]) + 1
             with conn:
-                # a mirror row holding an incoming id under another File_Name is stale (the MySQL id is the truth)
-                conn.executemany(f'DELETE FROM "{mirror.table}" WHERE id = ? AND "File_Name" != ?',
-                                 [(v[0], v[2]) for v in incoming])
+                conn.executemany(f'UPDATE "{mirror.table}" SET id = ? WHERE id = ?',
+                                 [(free + i, old) for i, old in enumerate(clashes)])
                 conn.executemany(
                     f'INSERT INTO "{mirror.table}" (id, {cols}) VALUES (?, {marks}) '
                     f'ON CONFLICT("File_Name") DO UPDATE SET id = excluded.id, {updates}',
