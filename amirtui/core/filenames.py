@@ -33,7 +33,11 @@ def is_name_char(c: str) -> bool:
 
 
 def _describe(chars: set[str]) -> str:
-    return " ".join(repr(c) for c in sorted(chars))
+    """Characters for a message: printable ones quoted, invisible ones (spaces, controls, marks) as ``U+XXXX``."""
+    def one(c: str) -> str:
+        visible = c.isprintable() and not c.isspace() and unicodedata.category(c)[0] != "M"
+        return repr(c) if visible else f"U+{ord(c):04X}"
+    return " ".join(one(c) for c in sorted(chars))
 
 
 def name_problem(name: str) -> str:
@@ -44,12 +48,12 @@ def name_problem(name: str) -> str:
     """
     if not name:
         return "the filename is empty"
+    if unicodedata.normalize("NFC", name) != name:
+        return "the filename has decomposed accents (not Unicode NFC); retype the accented letters"
     bad = {c for c in name if not is_name_char(c)}
     if bad:
         return (f"the filename contains {_describe(bad)}, which the website's filenames cannot hold "
                 "(allowed: letters, digits, '_', '-' and '.')")
-    if unicodedata.normalize("NFC", name) != name:
-        return "the filename has decomposed accents (not Unicode NFC); retype the accented letters"
     if name.startswith("."):
         return "the filename starts with '.', which would make a hidden file on the server"
     if ".." in name:
