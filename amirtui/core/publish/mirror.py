@@ -152,6 +152,7 @@ def bulk_upsert(mirror: Mirror, rows: list[dict[str, Any]]) -> tuple[int, int]:
             incoming = [(row["id"], *(row.get(c) for c in COLUMNS)) for row in rows]
             added = sum(1 for v in incoming if v[2] not in before)
             changed = sum(1 for v in incoming if v[2] in before and before[v[2]] != v)
+            writes = [v for v in incoming if before.get(v[2]) != v]  # an unchanged row is not rewritten
             # A mirror row holding an incoming id under another File_Name moves to a free id: MySQL's id is the
             # truth, but the row's name must stay (it may be a name only the mirror knows, and names count).
             wanted = {v[0]: v[2] for v in incoming}
@@ -163,7 +164,7 @@ def bulk_upsert(mirror: Mirror, rows: list[dict[str, Any]]) -> tuple[int, int]:
                 conn.executemany(
                     f'INSERT INTO "{mirror.table}" (id, {cols}) VALUES (?, {marks}) '
                     f'ON CONFLICT("File_Name") DO UPDATE SET id = excluded.id, {updates}',
-                    incoming,
+                    writes,
                 )
             return added, changed
         except sqlite3.Error as exc:
