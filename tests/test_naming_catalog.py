@@ -159,3 +159,13 @@ def test_catalog_pull_refuses_a_table_without_file_name(settings, db, catalog_db
     assert "no column(s) File_Name" in capsys.readouterr().err
     assert not settings.mirror_db_path.exists() or not sqlite3.connect(settings.mirror_db_path).execute(
         "SELECT count(*) FROM photos_info_revamp").fetchone()[0]
+
+
+def test_a_missing_catalog_table_is_named_in_the_reason(settings, db, bus, catalog_db, monkeypatch):
+    with catalog_db.connect() as conn, conn.cursor() as cur:
+        cur.execute(f"DROP TABLE {TABLE}")
+        conn.commit()
+    use_mysql(settings, catalog_db, monkeypatch)
+    p = name_one(settings, bus, exif_read_row())
+    assert p.state == State.EXIF_READ
+    assert "cannot list File_Name" in p.last_error and "doesn't exist" in p.last_error

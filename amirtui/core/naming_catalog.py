@@ -45,7 +45,11 @@ def mysql_names(settings: Any, secrets: Any = None) -> list[str]:
     from .publish.mysql_catalog import MySQLCatalog, file_names
     from .publish.targets import PublishError
 
-    secrets = secrets if secrets is not None else _load_secrets(settings)
+    if secrets is None:
+        try:
+            secrets = _load_secrets(settings)
+        except AmirError as exc:  # e.g. a secrets file readable by others: no password, so no names
+            raise CatalogUnreadable(f"cannot read the MySQL password: {exc.detail}", fix=exc.fix) from exc
     catalog = MySQLCatalog.from_settings(settings, getattr(secrets, "mysql_password", None))
     try:
         return file_names(catalog)

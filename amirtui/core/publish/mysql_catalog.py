@@ -188,7 +188,12 @@ def file_names(catalog: MySQLCatalog) -> list[str]:
     """Every File_Name in the catalog (what naming continues after). Raises :class:`PublishError`."""
     def run(conn):
         with conn.cursor(pymysql.cursors.Cursor) as cur:
-            cur.execute(f"SELECT File_Name FROM {_table(catalog.table)}")
+            try:
+                cur.execute(f"SELECT File_Name FROM {_table(catalog.table)}")
+            except pymysql.err.ProgrammingError as exc:  # no such table / column: say which, not "refused the row"
+                conn.rollback()
+                raise PublishError(f"MySQL {catalog.where()} cannot list File_Name: {exc.args[-1]}",
+                                   fix="check publish.mysql.table (amirtui db create-catalog makes the table)") from exc
             names = [r[0] for r in cur.fetchall() if r[0]]
         conn.commit()
         return names
