@@ -44,7 +44,7 @@ def _target_factory(kind: str, request, tmp_path):
 @pytest.mark.parametrize("kind", ["local", "ftp", "ftps", "sftp"])
 def test_every_target_publishes_under_exactly_the_file_name(kind, settings, db, tmp_path, request):
     root, factory = _target_factory(kind, request, tmp_path)
-    ids = make_approved(tmp_path / "src", len(NAMES))
+    ids = make_approved(tmp_path / "src", len(NAMES), folder="Städte & Häfen")  # the folder: same alphabet
     for pid, name in zip(ids, NAMES):
         review_edit.save_edits(pid, file_name=name)  # the reviewer's rename goes through the live check
     settings.publish.parallel_uploads = 1
@@ -59,7 +59,7 @@ def test_every_target_publishes_under_exactly_the_file_name(kind, settings, db, 
         assert mirror.fetch(name)["File_Name"].encode() == name.encode()
         assert os.path.basename(p.web_remote_path) == os.path.basename(p.thumb_remote_path) == name
         folders |= {os.path.dirname(p.web_remote_path), os.path.dirname(p.thumb_remote_path)}
-    assert len(folders) == 2  # the web folder and its thumbs folder
+    assert folders == {"photos/2023/Städte_Häfen", "photos/2023/thumbs/Städte_Häfen"}
     for folder in folders:
         on_server = sorted(os.listdir(os.fsencode(root / folder)))  # the bytes stored, not a normalised view
         assert on_server == sorted(n.encode("utf-8") for n in NAMES), (kind, folder, on_server)
