@@ -239,7 +239,7 @@ def _safe_ifd(exif: Image.Exif, tag: int, label: str, notes: list[str]) -> dict:
         return {}
 
 
-def read_exif(path: Path | str, *, default_camera: str = "Camera") -> ExifInfo:
+def read_exif(path: Path | str, *, default_camera: str = "Camera", transliterate: bool = True) -> ExifInfo:
     """Read capture metadata from ``path`` (header only, well under a second even for broken files). Never raises."""
     info = ExifInfo()
     try:
@@ -247,7 +247,7 @@ def read_exif(path: Path | str, *, default_camera: str = "Camera") -> ExifInfo:
     except Exception as exc:  # noqa: BLE001 — unreadable files are reported, not raised (filetypes refuses them)
         info.readable = False
         info.notes.append(f"cannot open {Path(path).name} as an image: {exc}")
-        info.camera = camera_token(None, None, default_camera)
+        info.camera = camera_token(None, None, default_camera, transliterate=transliterate)
         return info
     with im:
         width, height = im.size
@@ -278,5 +278,5 @@ def read_exif(path: Path | str, *, default_camera: str = "Camera") -> ExifInfo:
             width, height = height, width
         info.width, info.height = width, height
         # from the raw tags, NULs and all: the token must equal camera_token(Make, Model) of the same file
-        info.camera = camera_token(exif.get(MAKE), exif.get(MODEL), default_camera)
+        info.camera = camera_token(exif.get(MAKE), exif.get(MODEL), default_camera, transliterate=transliterate)
     return info

@@ -71,7 +71,9 @@ class ExifStage(Stage):
 
     def process(self, photo_id: int, ctx: StageContext) -> None:
         photo = Photo.get_by_id(photo_id)
-        info = exif.read_exif(Path(photo.staged_path), default_camera=ctx.settings.naming.default_camera)
+        naming_cfg = ctx.settings.naming
+        info = exif.read_exif(Path(photo.staged_path), default_camera=naming_cfg.default_camera,
+                              transliterate=naming_cfg.transliterate)
         camera = info.camera  # made from the raw tags (an inner NUL separates words, as in the old generator)
         repo.transition(
             photo_id, State.EXIF_READ, reason="exif read" + (f" ({len(info.notes)} note(s))" if info.notes else ""),
@@ -116,7 +118,8 @@ class QueueStage(Stage):
         self._lock = threading.Lock()
         self._unreadable: CatalogUnreadable | None = None
         try:
-            self._index = naming.NameIndex(existing_names(ctx.settings), transliterate=ctx.settings.naming.transliterate)
+            self._index = naming.NameIndex(existing_names(ctx.settings),
+                                           transliterate=ctx.settings.naming.transliterate)
         except CatalogUnreadable as exc:  # no names without the catalog: every row waits, with the reason
             self._unreadable = exc
             ctx.bus.error(f"naming paused: {exc}", source=self.name)

@@ -144,8 +144,8 @@ def bulk_upsert(mirror: Mirror, rows: list[dict[str, Any]]) -> tuple[int, int]:
     cols = ", ".join(f'"{c}"' for c in COLUMNS)
     marks = ", ".join("?" for _ in COLUMNS)
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in COLUMNS if c != "File_Name")
-    with mirror._lock:  # noqa: SLF001 - the same lock as every other mirror write
-        conn = mirror._connect()  # noqa: SLF001
+    with mirror._lock:  # the same lock as every other mirror write
+        conn = mirror._connect()
         try:
             before = {r["File_Name"]: (r["id"], *(r[c] for c in COLUMNS))
                       for r in conn.execute(f'SELECT id, {cols} FROM "{mirror.table}"')}

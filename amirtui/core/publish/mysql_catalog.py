@@ -197,7 +197,7 @@ def file_names(catalog: MySQLCatalog) -> list[str]:
             names = [r[0] for r in cur.fetchall() if r[0]]
         conn.commit()
         return names
-    return catalog._run(run)  # noqa: SLF001 - the catalog's own error handling and reconnect
+    return catalog._run(run)  # the catalog's own error handling and reconnect
 
 
 def _plain(value: Any) -> Any:
@@ -229,4 +229,4 @@ def all_rows(catalog: MySQLCatalog) -> list[dict[str, Any]]:
             rows = [{c: _plain(r[i]) for c, i in pos.items()} for r in cur.fetchall() if r[pos["File_Name"]]]
         conn.commit()
         return rows
-    return catalog._run(run)  # noqa: SLF001
+    return catalog._run(run)
