@@ -10,8 +10,8 @@ from typing import Any
 from .db import repo
 from .db.models import Photo, Reservation, database, utcnow
 from .errors import ReservationConflict
-from .filenames import name_problem
 from .events import EventBus
+from .filenames import name_problem
 from .review import (
     ACTOR,
     EDITABLE,
@@ -22,6 +22,7 @@ from .review import (
     load_detail,
 )
 from .states import REVIEWABLE, State
+
 
 def check_name(name: str, photo_id: int, *, max_length: int = 150) -> str:
     """Live check of a proposed filename: "" when it is usable for ``photo_id``, else the reason it is not.
