@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     dbs.add_parser("migrate", help="apply pending schema migrations")
     dbs.add_parser("create-catalog", help="create the MySQL catalog table if it does not exist")
+    cat = sub.add_parser("catalog", help="the website catalog (MySQL) and the local mirror")
+    cats = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    cats.add_parser("pull", help="copy the website catalog's rows (File_Names and the mirror's columns) into the "
+                                 "local mirror, so names continue after them; safe to repeat")
     models = sub.add_parser("models", help="quality-metric weights")
     ms = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ms.add_parser("fetch", help="download the configured metrics' weights into the weights dir (needs network)")

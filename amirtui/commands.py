@@ -10,7 +10,7 @@ import time
 from .config import Settings, load_settings
 from .core.events import Event, EventBus, RowChanged, StageProgressed
 
-WRITING = {"tui", "import", "run", "publish", "recover", "db"}
+WRITING = {"tui", "import", "run", "publish", "recover", "db", "catalog"}
 
 
 def _console_printer(stream=sys.stderr):
@@ -69,7 +69,7 @@ def dispatch(args: argparse.Namespace) -> int:
         open_db(settings.db_path)
         handler = {
             "tui": _tui, "import": _import, "run": _run, "publish": _publish, "recover": _recover,
-            "validate": _validate, "db": _db,
+            "validate": _validate, "db": _db, "catalog": _catalog,
         }[command]
         return handler(settings, args)
     finally:
@@ -200,6 +200,26 @@ def _db(settings: Settings, args) -> int:
         finally:
             catalog.close()
         print(f"catalog table ready: {catalog.where()}")
+    return 0
+
+
+def _catalog(settings: Settings, args) -> int:
+    from .core.publish.catalog_pull import pull_catalog
+    from .secrets import load_secrets
+
+    if not settings.publish.mysql.enabled:
+        print("note: publish.mysql.enabled is false; pulling from publish.mysql.* anyway (names in the mirror count "
+              "for naming either way)", file=sys.stderr)
+    from .core.publish.targets import PublishError
+
+    try:
+        report = pull_catalog(settings, load_secrets(settings))
+    except PublishError as exc:
+        print(f"amirtui: catalog pull failed: {exc.detail}", file=sys.stderr)
+        if exc.fix:
+            print(f"  fix: {exc.fix}", file=sys.stderr)
+        return 1
+    print(report.text())
     return 0
 
 

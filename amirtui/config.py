@@ -126,6 +126,19 @@ class NamingConfig(Section):
     default_camera: str = "Camera"
     transliterate: bool = True
     """Non-ASCII letters → ASCII (é → e). False keeps them."""
+    camera_aliases: dict[str, str] = Field(default_factory=dict)
+    """Canonical camera token → the token names use instead (e.g. a 50-character Kodak model → Kodak_CX7530);
+    keys compared ignoring case. Empty by default, so names stay those of the old generator."""
+
+    @field_validator("camera_aliases")
+    @classmethod
+    def _usable_aliases(cls, v: dict[str, str]) -> dict[str, str]:
+        from .core.camera import alias_problems  # the camera rules own what a token may be
+
+        problems = alias_problems(v)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return v
 
 
 class IngestConfig(Section):

@@ -1,6 +1,6 @@
 """The one command for every benchmark: ``python -m benchmarks.run_all [--quick] [--rows N …]``.
 
-Runs pipeline, imaging, quality, captioning, review, publish and startup in turn (one failing benchmark is
+Runs pipeline, imaging, quality, captioning, review, publish, startup and naming in turn (one failing benchmark is
 reported and the others still run), prints a table — benchmark, metric, value, target, holds — and writes each
 benchmark's JSON plus ``summary.json`` under ``benchmarks/results/`` (``--quick`` writes under
 ``benchmarks/results/quick/`` so a smoke run never overwrites the real numbers). The publish benchmark needs MariaDB
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_DIR, bench_env, machine
 
-NAMES = ("pipeline", "imaging", "quality", "captioning", "review", "publish", "startup")
+NAMES = ("pipeline", "imaging", "quality", "captioning", "review", "publish", "startup", "naming")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +48,7 @@ def _sizes(args: argparse.Namespace) -> dict:
         "rss_rows": pick(args.rss_rows, 20, 1000), "publish_rows": pick(args.publish_rows, 10, 100),
         "imaging_photos": pick(args.imaging_photos, 2, 4), "imaging_repeats": 2 if q else 5,
         "quality_photos": 2 if q else 6, "caption_rows": 8 if q else 40,
+        "naming_existing": 5_000 if q else 50_000, "naming_new": 20 if q else 100, "pull_rows": 5_000 if q else 50_000,
     }
 
 
@@ -134,6 +135,21 @@ def _startup(s: dict, out: Path, args) -> list[tuple]:
              r["holds"]["peak_rss_mb"])]
 
 
+def _naming(s: dict, out: Path, args) -> list[tuple]:
+    from benchmarks import bench_naming
+
+    r = bench_naming.run(s["naming_existing"], s["naming_new"], s["pull_rows"], out_dir=out)
+    c, n, p = r["corpus"], r["naming"], r["pull"]
+    lines = [("reference corpus match rate", c["rate"], f"1.0 ({c['entries']} entries)", c["holds"]),
+             (f"{n['new']} rows named after {n['existing']} names (s)", n["wall_s"], "≤ 1.0", n["holds"])]
+    if p is None:
+        lines.append(("catalog pull", "skipped: AMIRTUI_TEST_MYSQL_URL is unset", "", None))
+    else:
+        lines.append((f"catalog pull of {p['rows']} rows from MariaDB (s)", p["first_s"], "≤ 10 (idempotent)",
+                      p["holds"]))
+    return lines
+
+
 class _Skip(Exception):
     """A benchmark that cannot run here (with the reason and how to enable it)."""
 
@@ -144,7 +160,7 @@ def _write(out: Path, name: str, result: dict) -> None:
 
 
 RUNNERS = {"pipeline": _pipeline, "imaging": _imaging, "quality": _quality, "captioning": _captioning,
-           "review": _review, "publish": _publish, "startup": _startup}
+           "review": _review, "publish": _publish, "startup": _startup, "naming": _naming}
 
 
 def _fmt(v: object) -> str:

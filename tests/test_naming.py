@@ -1,4 +1,5 @@
-"""Filenames: the old system's rules (issue 3, item 5), continuation after catalog names, uniqueness, length."""
+"""Filenames: the old system's rules (issue 3, item 5; issue 13), continuation after catalog names, uniqueness,
+length. The full reference corpus is in test_naming_corpus.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from amirtui.config import NamingConfig
+from amirtui.core.filenames import name_problem
 from amirtui.core.naming import (
     EmptyNamePart,
     NameIndex,
@@ -272,7 +274,7 @@ def test_slug_is_always_a_portable_filename_part(text: str) -> None:
     assert ".." not in s and "/" not in s and "\\" not in s
     assert not s.startswith(("_", "-")) and not s.endswith(("_", "-"))
     assert "__" not in s
-    assert slug(s) == s  # idempotent: a token can be slugged again (camera tokens are)
+    assert slug(s) == "" or name_problem(s) == ""  # inside the one filename alphabet
 
 
 @hsettings(max_examples=200, deadline=None)
@@ -298,4 +300,41 @@ def test_different_inputs_never_get_the_same_reserved_name(rows) -> None:
         name = index.reserve(NameParts(subject, location, folder, camera, year), CFG)
         assert name.casefold() not in seen
         assert "/" not in name and ".." not in name and not any(ord(c) < 32 for c in name)
+        assert name_problem(name) == ""  # every generated name is publishable byte for byte
         seen.add(name.casefold())
+
+
+# ------------------------------------------------------------------------------------------------ issue 13 rules
+
+
+def test_only_exactly_three_digit_tails_count() -> None:
+    index = NameIndex(["A_B_C_Photography_Cam_2020_05.JPG", "A_B_C_Photography_Cam_2020_0042.JPG",
+                       "A_B_C_Photography_Cam_2020_x12.JPG"])
+    assert index.next_name(NameParts("A", "B", "C", "Cam", "2020"), CFG) == "A_B_C_Photography_Cam_2020_001.JPG"
+
+
+def test_series_folder_casing_includes_the_photography_part() -> None:
+    index = NameIndex(["Bridge_Paris_cities_photography_Cam_2020_017.JPG"])
+    assert index.next_name(NameParts("Bridge", "Paris", "Cities", "Cam", "2020"), CFG) == (
+        "Bridge_Paris_cities_photography_Cam_2020_018.JPG")
+
+
+def test_transliterated_name_continues_the_non_ascii_series_and_never_equals_it() -> None:
+    existing = ["Zürich_Altstadt_Cities_Photography_Cam_2020_007.JPG", "Zurich_Altstadt_Cities_Photography_Cam_2020_003.JPG"]
+    index = NameIndex(existing)
+    assert "Zurich_Altstadt_Cities_Photography_Cam_2020_007.JPG" in index  # same after transliteration: taken
+    got = index.reserve(NameParts("Zürich", "Altstadt", "Cities", "Cam", "2020"), CFG)
+    assert got == "Zurich_Altstadt_Cities_Photography_Cam_2020_008.JPG"
+    # with transliteration off the two spellings are separate series
+    raw = NamingConfig(transliterate=False)
+    assert NameIndex(existing, transliterate=False).next_name(
+        NameParts("Zürich", "Altstadt", "Cities", "Cam", "2020"), raw).endswith("_008.JPG")
+    assert NameIndex(existing[1:], transliterate=False).next_name(
+        NameParts("Zürich", "Altstadt", "Cities", "Cam", "2020"), raw) == (
+        "Zürich_Altstadt_Cities_Photography_Cam_2020_001.JPG")
+
+
+def test_a_typed_camera_goes_through_the_same_canonicalisation() -> None:
+    index = NameIndex(["A_B_C_Photography_Canon_EOS_R5_Mark_II_2020_009.JPG"])
+    for typed in ("Canon EOS R5m2", "EOS R5 Mark II", "canon_canon_EOS_R5_mark_2"):
+        assert index.next_name(NameParts("A", "B", "C", typed, "2020"), CFG).endswith("Canon_EOS_R5_Mark_II_2020_010.JPG")

@@ -45,13 +45,20 @@ def test_hostile_tokens_never_leave_remote_base(year, folder, name):
 @pytest.mark.parametrize("folder", ["../../etc", "/etc/passwd", "..", "a/../../b", "C:\\Windows", "x\x00y"])
 def test_traversal_folders_are_flattened(folder):
     try:
-        paths = build_paths("/srv/www/photos", "2023", folder, "../../evil.JPG")
+        paths = build_paths("/srv/www/photos", "2023", folder, "Evil_2023_001.JPG")
     except UnsafePath:
         assert folder == ".."  # nothing usable left: refused with the field named
         return
     assert paths.web.startswith("/srv/www/photos/2023/")
     assert paths.thumb.startswith("/srv/www/photos/2023/thumbs/")
     assert paths.web.count("/") == paths.thumb.count("/") - 1 == 6
+
+
+@pytest.mark.parametrize("name", ["../../evil.JPG", "a/b.JPG", "Lake Alps.JPG", ".hidden.JPG", "x\x00y.JPG",
+                                  "Cafe\u0301_001.JPG"])
+def test_a_file_name_the_server_would_change_is_refused_not_rewritten(name):
+    with pytest.raises(UnsafePath, match="cannot be published under its catalog File_Name"):
+        build_paths("/srv/www/photos", "2023", "Landscape", name)
 
 
 def test_empty_token_is_refused_with_the_field_named():

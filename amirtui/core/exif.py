@@ -7,6 +7,7 @@ website already shows (and exiftool prints): ``1/250 sec``, ``0.5 sec``, ``2 sec
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import re
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 from PIL import Image
 
-from .naming import camera_token
+from .camera import camera_token
 
 __all__ = ["ExifInfo", "read_exif", "format_exposure", "format_aperture", "format_focal_length"]
 
@@ -100,12 +101,16 @@ def format_focal_length(mm: float) -> str:
 
 
 def _text(value: Any) -> str | None:
-    """EXIF ASCII: strip NUL padding and whitespace; bytes decoded leniently; empty → None."""
+    """EXIF ASCII for display: strip NUL padding and whitespace; bytes decoded leniently; empty → None.
+
+    An inner NUL ends the string here, as exiftool shows it (``ION230\x00F`` → ``ION230``). The camera token is made
+    from the raw tag instead (:func:`amirtui.core.camera.camera_token`, where the NUL separates words as it did in the
+    old generator), so the reader and ``camera_token`` agree on the token.
+    """
     if value is None:
         return None
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    # trailing NULs are padding; an inner NUL ends the string (as exiftool reads it: "ION230\x00F" → "ION230")
     text = str(value).strip("\x00 ").split("\x00", 1)[0]
     text = " ".join(text.split())
     return text or None
@@ -120,9 +125,15 @@ def _read_datetime(raw: Any, label: str, notes: list[str]) -> str | None:
         return None
     m = _DATETIME_RE.match(text)
     if not m or text.startswith("0000"):
-        notes.append(f"{label} {text!r} is not a valid date (expected YYYY:MM:DD HH:MM:SS)")
+        notes.append(f"{label} {text[:40]!r} is not a valid date (expected YYYY:MM:DD HH:MM:SS); left empty")
         return None
-    return m.group(0) if m.group(1) else m.group(0) + " 00:00:00"
+    value = m.group(0) if m.group(1) else m.group(0) + " 00:00:00"
+    try:  # the shape is right; the calendar and the clock must be too (2021:02:30 25:61:61 is no date)
+        _dt.datetime.strptime(value, "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        notes.append(f"{label} {text[:40]!r} is an impossible date or time; left empty")
+        return None
+    return value
 
 
 def _gps_coord(ref: Any, value: Any, positive: str, negative: str) -> float | None:
@@ -228,7 +239,7 @@ def _safe_ifd(exif: Image.Exif, tag: int, label: str, notes: list[str]) -> dict:
         return {}
 
 
-def read_exif(path: Path | str, *, default_camera: str = "Camera") -> ExifInfo:
+def read_exif(path: Path | str, *, default_camera: str = "Camera", transliterate: bool = True) -> ExifInfo:
     """Read capture metadata from ``path`` (header only, well under a second even for broken files). Never raises."""
     info = ExifInfo()
     try:
@@ -236,7 +247,7 @@ def read_exif(path: Path | str, *, default_camera: str = "Camera") -> ExifInfo:
     except Exception as exc:  # noqa: BLE001 — unreadable files are reported, not raised (filetypes refuses them)
         info.readable = False
         info.notes.append(f"cannot open {Path(path).name} as an image: {exc}")
-        info.camera = camera_token(None, None, default_camera)
+        info.camera = camera_token(None, None, default_camera, transliterate=transliterate)
         return info
     with im:
         width, height = im.size
@@ -266,5 +277,6 @@ def read_exif(path: Path | str, *, default_camera: str = "Camera") -> ExifInfo:
         if info.orientation >= 5:  # 5–8 are rotated by 90°: the viewed image is portrait where the sensor is landscape
             width, height = height, width
         info.width, info.height = width, height
-    info.camera = camera_token(info.make, info.model, default_camera)
+        # from the raw tags, NULs and all: the token must equal camera_token(Make, Model) of the same file
+        info.camera = camera_token(exif.get(MAKE), exif.get(MODEL), default_camera, transliterate=transliterate)
     return info

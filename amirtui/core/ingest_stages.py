@@ -71,8 +71,10 @@ class ExifStage(Stage):
 
     def process(self, photo_id: int, ctx: StageContext) -> None:
         photo = Photo.get_by_id(photo_id)
-        info = exif.read_exif(Path(photo.staged_path))
-        camera = naming.camera_token(info.make, info.model, ctx.settings.naming.default_camera)
+        naming_cfg = ctx.settings.naming
+        info = exif.read_exif(Path(photo.staged_path), default_camera=naming_cfg.default_camera,
+                              transliterate=naming_cfg.transliterate)
+        camera = info.camera  # made from the raw tags (an inner NUL separates words, as in the old generator)
         repo.transition(
             photo_id, State.EXIF_READ, reason="exif read" + (f" ({len(info.notes)} note(s))" if info.notes else ""),
             run_id=ctx.run_id, bus=ctx.bus,
@@ -84,18 +86,19 @@ class ExifStage(Stage):
         )
 
 
-def existing_names(settings) -> list[str]:
-    """Names the counter must continue after: the queue, active reservations and the published catalog."""
+def existing_names(settings, secrets=None) -> list[str]:
+    """Names the counter must continue after: the queue, active reservations and every name the website has (the
+    local mirror and, when ``publish.mysql.enabled``, the MySQL catalog). Raises
+    :class:`~amirtui.core.naming_catalog.CatalogUnreadable` when a catalog source cannot be read: naming from a
+    partial list could hand out a name the website already has."""
+    from .naming_catalog import catalog_names
+
     # Rolled-back and rejected rows released their names: those names may be given again.
     released = [State.ROLLED_BACK.value, State.REJECTED.value]
     names = [p.file_name for p in Photo.select(Photo.file_name).where(
         Photo.file_name.is_null(False) & Photo.state.not_in(released))]
     names += repo.reserved_names()
-    try:
-        from .publish.mirror import catalog_file_names
-    except ImportError:  # publishing not installed in this build: the queue and reservations still count
-        return names
-    names += catalog_file_names(settings)
+    names += catalog_names(settings, secrets)
     return names
 
 
@@ -110,8 +113,16 @@ class QueueStage(Stage):
     input_state = State.EXIF_READ
 
     def setup(self, ctx: StageContext) -> None:
-        self._index = naming.NameIndex(existing_names(ctx.settings))
+        from .naming_catalog import CatalogUnreadable
+
         self._lock = threading.Lock()
+        self._unreadable: CatalogUnreadable | None = None
+        try:
+            self._index = naming.NameIndex(existing_names(ctx.settings),
+                                           transliterate=ctx.settings.naming.transliterate)
+        except CatalogUnreadable as exc:  # no names without the catalog: every row waits, with the reason
+            self._unreadable = exc
+            ctx.bus.error(f"naming paused: {exc}", source=self.name)
 
     def order_ok(self, photo_id: int, ctx: StageContext) -> bool:
         set_id, seq = Photo.select(Photo.set, Photo.seq).where(Photo.id == photo_id).tuples().get()
@@ -123,13 +134,24 @@ class QueueStage(Stage):
         return not earlier.exists()
 
     def process(self, photo_id: int, ctx: StageContext) -> None:
+        if self._unreadable is not None:  # stays exif_read; the next run reads the catalog again
+            repo.record_failure(photo_id, self.name, f"not named: {self._unreadable}")
+            return
         with self._lock:  # one namer at a time: the index is the in-memory mirror of the reservations table
             photo = Photo.get_by_id(photo_id)
             pset = photo.set
             parts = naming.NameParts(subject=pset.subject, location=pset.location, folder=pset.folder,
                                      camera=photo.camera or ctx.settings.naming.default_camera,
                                      year=photo.year or str(date.today().year))
-            name = self._index.next_name(parts, ctx.settings.naming)
+            notes: list[str] = []
+            try:
+                name = self._index.next_name(parts, ctx.settings.naming, notes)
+            except naming.NameTooLong as exc:  # a per-row reason, never a traceback
+                repo.record_failure(photo_id, self.name, f"{exc.detail} — {exc.fix}")
+                ctx.bus.error(f"id={photo_id} {photo.original_name}: {exc.detail}", source=self.name)
+                return
+            for note in notes:
+                ctx.bus.warning(f"id={photo_id} {photo.original_name}: {note}", source=self.name)
             with database.atomic("IMMEDIATE"):
                 # A crash may have left this row's reservation behind: reuse it rather than take a second name.
                 prior = Reservation.get_or_none((Reservation.photo == photo_id) & Reservation.released_at.is_null())

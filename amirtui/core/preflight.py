@@ -102,6 +102,12 @@ def _quality_checks(settings) -> Iterable[Check]:
     return out
 
 
+def _names_check(settings, secrets, remote: bool) -> Check:
+    from .naming_catalog import names_check  # red when the names counters continue after cannot be read
+
+    return names_check(settings, secrets, remote=remote)
+
+
 def _publish_checks(settings, secrets) -> Iterable[Check]:
     from .publish.health import publish_checks
 
@@ -118,6 +124,7 @@ def run_checks(settings, secrets, *, include_remote: bool = True) -> list[Check]
         _lock(settings.data_dir),
     ]
     checks += _guarded("quality metrics", lambda: _quality_checks(settings))
+    checks += _guarded("catalog names", lambda: [_names_check(settings, secrets, include_remote)])
     if include_remote:
         checks += _guarded("ollama", lambda: _ollama_checks(settings))
         checks += _guarded("publish target", lambda: _publish_checks(settings, secrets))

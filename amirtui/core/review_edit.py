@@ -11,6 +11,7 @@ from .db import repo
 from .db.models import Photo, Reservation, database, utcnow
 from .errors import ReservationConflict
 from .events import EventBus
+from .filenames import name_problem
 from .review import (
     ACTOR,
     EDITABLE,
@@ -22,19 +23,21 @@ from .review import (
 )
 from .states import REVIEWABLE, State
 
-_BAD_NAME_CHARS = set('/\\:*?"<>|\0')
-
 
 def check_name(name: str, photo_id: int, *, max_length: int = 150) -> str:
-    """Live check of a proposed filename: "" when it is usable for ``photo_id``, else the reason it is not."""
+    """Live check of a proposed filename: "" when it is usable for ``photo_id``, else the reason it is not.
+
+    The alphabet is :mod:`amirtui.core.filenames`' — the one the publish targets use — so a name accepted here is
+    published byte for byte; one the server side would have to change is refused now, with the reason.
+    """
     name = name.strip()
     if not name:
         return "the filename is empty"
     if len(name) > max_length:
         return f"the filename has {len(name)} characters; the limit is {max_length}"
-    bad = sorted({c for c in name if c in _BAD_NAME_CHARS or ord(c) < 32})
-    if bad:
-        return f"the filename contains {' '.join(repr(c) for c in bad)}, which is not allowed"
+    problem = name_problem(name)
+    if problem:
+        return problem
     if not name.lower().endswith((".jpg", ".jpeg")):
         return "the filename must end in .JPG (the website serves JPEG)"
     holder = repo.active_reservation(name)

@@ -108,3 +108,67 @@ class Mirror:
     def count(self) -> int:
         """How many rows the mirror holds."""
         return len(self.all_file_names())
+
+
+# ------------------------------------------------------------------------------------------------ names and pull
+
+
+def existing_file_names(path: Path, table: str = "photos_info_revamp") -> list[str]:
+    """Every File_Name in the mirror at ``path``, read-only (nothing is created: a missing mirror or table has no
+    names). Raises :class:`PublishError` when the file exists but cannot be read (corrupt, locked, not SQLite)."""
+    path = Path(path)
+    if not _TABLE_RE.match(table):
+        raise PublishError(f"table name {table!r} is not a plain identifier", fix="use letters, digits and _ only")
+    if not path.exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=15)
+        try:
+            present = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+            if not present:
+                return []
+            return [r[0] for r in conn.execute(f'SELECT "File_Name" FROM "{table}"') if r[0]]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise PublishError(f"mirror {path} cannot be read: {exc}",
+                           fix="check the file (a backup copy, disk errors); `amirtui catalog pull` refills it") from exc
+
+
+def bulk_upsert(mirror: Mirror, rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Insert or update many catalog rows (each with its MySQL ``id``) in one transaction, keyed by File_Name.
+
+    Returns ``(added, changed)``: rows whose File_Name was new, and existing rows whose values differed. Used by
+    ``amirtui catalog pull``; running it twice with the same rows adds and changes nothing.
+    """
+    cols = ", ".join(f'"{c}"' for c in COLUMNS)
+    marks = ", ".join("?" for _ in COLUMNS)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in COLUMNS if c != "File_Name")
+    with mirror._lock:  # the same lock as every other mirror write
+        conn = mirror._connect()
+        try:
+            before = {r["File_Name"]: (r["id"], *(r[c] for c in COLUMNS))
+                      for r in conn.execute(f'SELECT id, {cols} FROM "{mirror.table}"')}
+            incoming = [(row["id"], *(row.get(c) for c in COLUMNS)) for row in rows]
+            added = sum(1 for v in incoming if v[2] not in before)
+            changed = sum(1 for v in incoming if v[2] in before and before[v[2]] != v)
+            writes = [v for v in incoming if before.get(v[2]) != v]  # an unchanged row is not rewritten
+            # A mirror row holding an incoming id under another File_Name moves to a free id: MySQL's id is the
+            # truth, but the row's name must stay (it may be a name only the mirror knows, and names count).
+            wanted = {v[0]: v[2] for v in incoming}
+            clashes = [row[0] for name, row in before.items() if row[0] in wanted and wanted[row[0]] != name]
+            free = max([0, *wanted, *(row[0] for row in before.values())]) + 1
+            with conn:
+                conn.executemany(f'UPDATE "{mirror.table}" SET id = ? WHERE id = ?',
+                                 [(free + i, old) for i, old in enumerate(clashes)])
+                conn.executemany(
+                    f'INSERT INTO "{mirror.table}" (id, {cols}) VALUES (?, {marks}) '
+                    f'ON CONFLICT("File_Name") DO UPDATE SET id = excluded.id, {updates}',
+                    writes,
+                )
+            return added, changed
+        except sqlite3.Error as exc:
+            raise PublishError(f"mirror {mirror.path} refused the pulled rows: {exc}",
+                               fix="check disk space and that nothing else holds the mirror database") from exc
+        finally:
+            conn.close()

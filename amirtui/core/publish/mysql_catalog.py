@@ -179,3 +179,54 @@ class MySQLCatalog:
             conn.commit()
             return {r["File_Name"]: r["id"] for r in rows}
         return self._run(run)
+
+
+# ------------------------------------------------------------------------------------------------ names and pull
+
+
+def file_names(catalog: MySQLCatalog) -> list[str]:
+    """Every File_Name in the catalog (what naming continues after). Raises :class:`PublishError`."""
+    def run(conn):
+        with conn.cursor(pymysql.cursors.Cursor) as cur:
+            try:
+                cur.execute(f"SELECT File_Name FROM {_table(catalog.table)}")
+            except pymysql.err.ProgrammingError as exc:  # no such table / column: say which, not "refused the row"
+                conn.rollback()
+                raise PublishError(f"MySQL {catalog.where()} cannot list File_Name: {exc.args[-1]}",
+                                   fix="check publish.mysql.table (amirtui db create-catalog makes the table)") from exc
+            names = [r[0] for r in cur.fetchall() if r[0]]
+        conn.commit()
+        return names
+    return catalog._run(run)  # the catalog's own error handling and reconnect
+
+
+def _plain(value: Any) -> Any:
+    """A MySQL value as the mirror stores it: DATETIME as ``YYYY-MM-DD HH:MM:SS`` text, DECIMAL as float."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def all_rows(catalog: MySQLCatalog) -> list[dict[str, Any]]:
+    """Every catalog row as ``{"id", *COLUMNS}`` (a column the website's table lacks is None). Raises
+    :class:`PublishError`; a table without ``id`` or ``File_Name`` is refused with what is missing."""
+    def run(conn):
+        with conn.cursor(pymysql.cursors.Cursor) as cur:
+            cur.execute(f"SELECT * FROM {_table(catalog.table)}")
+            names = [d[0] for d in cur.description]
+            missing = [c for c in ("id", "File_Name") if c not in names]
+            if missing:
+                raise PublishError(f"MySQL {catalog.where()} has no column(s) {', '.join(missing)}",
+                                   fix="check publish.mysql.table names the website's photo table")
+            pos = {c: names.index(c) for c in ("id", *COLUMNS) if c in names}
+            rows = [{c: _plain(r[i]) for c, i in pos.items()} for r in cur.fetchall() if r[pos["File_Name"]]]
+        conn.commit()
+        return rows
+    return catalog._run(run)

@@ -4,20 +4,22 @@ Every target uploads the same way (see :meth:`BaseTarget.put_atomic`): write to 
 directory, verify the size, then rename into place. An existing file at the destination is replaced only when the
 caller says this row owns it; otherwise it is an error (someone else's photo must never be overwritten).
 
-Remote paths are built only from sanitised tokens (:func:`sanitize_token`) and checked to stay inside
-``remote_base`` (:func:`build_paths`), so a hostile folder or filename can never escape it.
+Remote directories are built only from sanitised tokens (:func:`sanitize_token`); the file itself is named exactly
+like its catalog ``File_Name`` (:func:`remote_file_name` refuses, never rewrites, a name outside the one filename
+alphabet of :mod:`amirtui.core.filenames`); the result is checked to stay inside ``remote_base``
+(:func:`build_paths`), so a hostile folder or filename can never escape it.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ..errors import AmirError
+from ..filenames import name_problem, path_token
 
 
 class PublishError(AmirError):
@@ -44,25 +46,33 @@ class UploadVerifyFailed(PublishError):
     title = "Upload incomplete"
 
 
-_BAD_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 TMP_SUFFIX = ".amirtui-part"
 
 
 def sanitize_token(value: str, *, what: str = "path token") -> str:
-    """One remote path component from ``value``: only ``[A-Za-z0-9._-]``, no leading dot, not empty.
+    """One remote directory component (year, folder) from ``value`` in the filename alphabet of
+    :mod:`amirtui.core.filenames`: letters, digits, ``_ - .``, no leading dot, not empty.
 
-    Anything else (slashes, ``..``, spaces, control characters, non-ASCII) becomes ``_``; a token that is empty
-    after cleaning raises :class:`UnsafePath` naming ``what``.
+    Anything else (slashes, ``..``, spaces, control characters) becomes ``_``; a token that is empty after cleaning
+    raises :class:`UnsafePath` naming ``what``.
     """
-    token = _BAD_CHARS.sub("_", str(value or ""))
-    token = re.sub(r"\.{2,}", ".", token)  # no '..' anywhere, even where it would be harmless
-    token = token.lstrip("._").rstrip("_")  # no hidden files, no '.' / '..'
+    token = path_token(value)
     if not token or set(token) <= {"_", "."}:
         raise UnsafePath(
             f"the {what} {value!r} has nothing usable for a remote path",
             fix="give it a name with letters or digits (fix the row's Folder / filename / year)",
         )
-    return token[:200]
+    return token
+
+
+def remote_file_name(file_name: str) -> str:
+    """The remote file name: exactly the catalog ``File_Name``, never rewritten. A name outside the filename
+    alphabet raises :class:`UnsafePath` with the reason (review refuses such renames before they get here)."""
+    problem = name_problem(file_name)
+    if problem:
+        raise UnsafePath(f"{problem}: {file_name!r} cannot be published under its catalog File_Name",
+                         fix="rename the row in review to a name made of letters, digits, '_', '-' and '.'")
+    return file_name
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,7 @@ def build_paths(remote_base: str, year: str | int | None, folder: str, file_name
     base = _norm_base(remote_base)
     y = sanitize_token(str(year) if year else "undated", what="year")
     f = sanitize_token(folder, what="folder")
-    name = sanitize_token(file_name, what="file name")
+    name = remote_file_name(file_name)
     web_rel = posixpath.join(y, f, name)
     thumb_rel = posixpath.join(y, "thumbs", f, name)
     out = []

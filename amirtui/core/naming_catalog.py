@@ -1,0 +1,87 @@
+"""The website's names that counters must continue after: the local mirror, and the MySQL catalog when enabled.
+
+A name handed out twice collides on the website, so these sources are never optional: when one cannot be read,
+:func:`catalog_names` raises :class:`CatalogUnreadable` (the naming stage then leaves its rows in ``exif_read`` with
+the reason, and preflight shows a red line) instead of naming from a partial list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import AmirError
+
+__all__ = ["CatalogUnreadable", "catalog_names", "names_check"]
+
+
+class CatalogUnreadable(AmirError):
+    """The mirror or the MySQL catalog could not be read, so names cannot be given safely."""
+
+    title = "Catalog unreadable"
+
+
+def _load_secrets(settings: Any) -> Any:
+    # The pipeline's context carries no secrets; amirtui.secrets is a leaf module (env + 0600 file only).
+    from ..secrets import load_secrets
+
+    return load_secrets(settings)
+
+
+def mirror_names(settings: Any) -> list[str]:
+    """Every File_Name in the local mirror (none when it does not exist yet)."""
+    from .publish.mirror import existing_file_names
+    from .publish.targets import PublishError
+
+    try:
+        return existing_file_names(settings.mirror_db_path, settings.publish.mysql.table)
+    except PublishError as exc:
+        raise CatalogUnreadable(f"cannot read the names in the local mirror: {exc.detail}",
+                                fix="restore data/photos_info_revamp.db from a backup, or run `amirtui catalog pull`"
+                                ) from exc
+
+
+def mysql_names(settings: Any, secrets: Any = None) -> list[str]:
+    """Every File_Name in the MySQL catalog (``publish.mysql``)."""
+    from .publish.mysql_catalog import MySQLCatalog, file_names
+    from .publish.targets import PublishError
+
+    if secrets is None:
+        try:
+            secrets = _load_secrets(settings)
+        except AmirError as exc:  # e.g. a secrets file readable by others: no password, so no names
+            raise CatalogUnreadable(f"cannot read the MySQL password: {exc.detail}", fix=exc.fix) from exc
+    catalog = MySQLCatalog.from_settings(settings, getattr(secrets, "mysql_password", None))
+    try:
+        return file_names(catalog)
+    except PublishError as exc:
+        raise CatalogUnreadable(
+            f"cannot read the names in the website catalog {catalog.where()}: {exc.detail}",
+            fix=(exc.fix or "check publish.mysql.* and AMIRTUI_MYSQL_PASSWORD")
+            + "; names are given only when the catalog can be read (the rows wait in exif_read)",
+        ) from exc
+    finally:
+        catalog.close()
+
+
+def catalog_names(settings: Any, secrets: Any = None) -> list[str]:
+    """The mirror's names plus, when ``publish.mysql.enabled``, the MySQL catalog's. Raises
+    :class:`CatalogUnreadable` when a source that counts cannot be read."""
+    names = mirror_names(settings)
+    if settings.publish.mysql.enabled:
+        names += mysql_names(settings, secrets)
+    return names
+
+
+def names_check(settings: Any, secrets: Any, *, remote: bool = True) -> Any:
+    """Preflight line: can the names that counters continue after be read? (``remote=False`` skips MySQL.)"""
+    from .preflight import GREEN, RED, Check
+
+    try:
+        mirror = mirror_names(settings)
+        mysql = mysql_names(settings, secrets) if remote and settings.publish.mysql.enabled else None
+    except CatalogUnreadable as exc:
+        return Check("catalog names", RED, exc.detail, fix=exc.fix)
+    found = f"{len(mirror)} name(s) in the local mirror"
+    if mysql is not None:
+        found += f" and {len(mysql)} in the MySQL catalog"
+    return Check("catalog names", GREEN, found + ": counters continue after them")
