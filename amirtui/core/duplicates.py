@@ -17,7 +17,8 @@ from .db.models import Photo
 from .staging import hash_file
 from .states import State
 
-_RELEASED = [State.ROLLED_BACK.value, State.REJECTED.value]
+# Rows that no longer hold their original: importing the same file again is how an operator retries a failed row.
+_RELEASED = [State.ROLLED_BACK.value, State.REJECTED.value, State.FAILED.value]
 
 
 def _describe(row: Photo) -> str:

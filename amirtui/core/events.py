@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .filenames import display_path
 from .redact import redact
 
 log = logging.getLogger("amirtui.run")
@@ -105,7 +106,7 @@ class FileRefused(Event):
     set_id: int = 0
 
     def text(self) -> str:
-        return f"refused {self.path}: {self.reason}"
+        return f"refused {display_path(self.path)}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class FileAccepted(Event):
     level: int = field(default=logging.DEBUG, kw_only=True)
 
     def text(self) -> str:
-        return f"accepted {self.path} as photo {self.photo_id}"
+        return f"accepted {display_path(self.path)} as photo {self.photo_id}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ from typing import Any
 from PIL import Image
 
 from .naming import camera_token
+from .heif import register as _register_heif
+
+_register_heif()  # phone photos (HEIC) open like JPEGs: EXIF, ICC and orientation kept
 
 __all__ = ["ExifInfo", "read_exif", "format_exposure", "format_aperture", "format_focal_length"]
 

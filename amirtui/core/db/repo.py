@@ -82,6 +82,17 @@ def record_failure(photo_id: int, stage: str, error: str) -> int:
         return Photo.get_by_id(photo_id).attempts
 
 
+def park_failed(photo_id: int, stage: str, reason: str, *, run_id: int | None = None,
+                bus: EventBus | None = None) -> State:
+    """Move a row that failed ``stage`` for a reason retrying cannot change into ``failed``, keeping the reason
+    (``last_error``, ``error_stage`` and the history), so no run retries it and the operator sees why. A filename
+    it held is released (a re-import after the fix takes a fresh one)."""
+    before = transition(photo_id, State.FAILED, reason=f"{stage} failed: {reason}"[:500], run_id=run_id, bus=bus,
+                        last_error=reason[:2000], error_stage=stage)
+    release_name(photo_id, f"failed at {stage}")
+    return before
+
+
 def history(photo_id: int) -> list[StateChange]:
     """Every transition of a photo, oldest first."""
     return list(StateChange.select().where(StateChange.photo == photo_id).order_by(StateChange.id))
