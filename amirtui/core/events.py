@@ -78,9 +78,29 @@ class StageProgressed(Event):
     retries: int = 0
     quarantined: int = 0
     rate: float = 0.0  # rows per second over the stage's active time
+    skipped: int = 0  # passed on without the stage's work (e.g. captioning with no Ollama): counted in ``done`` too
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds until the stage's known rows are through at the current rate (None before a rate is known)."""
+        left = max(0, self.total - self.done - self.failed)
+        if left == 0:
+            return 0.0
+        return left / self.rate if self.rate > 0 else None
 
     def text(self) -> str:
-        return f"stage {self.stage}: {self.done}/{self.total} done, {self.failed} failed"
+        done = f"{self.done - self.skipped}/{self.total} done" + (f", {self.skipped} skipped" if self.skipped else "")
+        eta = self.eta_seconds
+        pace = f", {self.rate:.1f}/s, ETA {format_eta(eta)}" if self.rate > 0 and eta is not None else ""
+        return f"stage {self.stage}: {done}, {self.failed} failed{pace}"
+
+
+def format_eta(seconds: float | None) -> str:
+    """Time left as ``m:ss`` (``XhYY`` past an hour), ``—`` when unknown: the run board's form."""
+    if seconds is None:
+        return "—"
+    secs = int(seconds)
+    return f"{secs // 60}:{secs % 60:02d}" if secs < 3600 else f"{secs // 3600}h{secs % 3600 // 60:02d}"
 
 
 @dataclass(frozen=True)

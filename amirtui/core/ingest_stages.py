@@ -83,6 +83,7 @@ class ExifStage(Stage):
 
     name = "exif"
     input_state = State.STAGED
+    max_failures = 3
 
     def process(self, photo_id: int, ctx: StageContext) -> None:
         photo = Photo.get_by_id(photo_id)
