@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .db.models import Photo
+from .filenames import display_path
 from .staging import hash_file
 from .states import State
 
@@ -62,7 +63,7 @@ def find_duplicates(paths: list[Path]) -> tuple[dict[Path, str], dict[Path, str]
         if match is not None:
             duplicates[p] = _describe(match)
         elif digest in seen:
-            duplicates[p] = f"same file as {seen[digest]} in this import"
+            duplicates[p] = f"same file as {display_path(seen[digest])} in this import"
         else:
             seen[digest] = p
     return duplicates, digests

@@ -348,8 +348,11 @@ def iter_candidates(sources: Iterable[Path | str], *, refused: list[tuple[Path, 
 
         def unreadable(exc: OSError) -> None:
             where = Path(exc.filename) if exc.filename else src
+            fix = ("make it readable (chmod a+rx) and import again" if exc.errno == errno.EACCES
+                   else "move its files to a shorter path" if exc.errno == errno.ENAMETOOLONG
+                   else "check the disk or share, then import again")
             skipped.append((where, f"a folder that cannot be read ({exc.strerror}): its files were not imported; "
-                                   "make it readable (chmod a+rx) and import again"))
+                                   + fix))
 
         for dirpath, dirnames, filenames in os.walk(src, followlinks=False, onerror=unreadable):
             here = Path(dirpath)

@@ -81,13 +81,16 @@ REASONS = {
 
 
 def outcome_text(outcome: str, rows: int, reasons: dict[str, int], not_started: dict[str, str]) -> str:
-    """One line for the log, the CLI and the summary screen."""
-    stuck = sum(reasons.values())
+    """``ok: 12 row(s) through`` / ``partial: 3 of 12 row(s) not through — 2 row failed; 1 quarantined``."""
+    return f"{outcome}: {_outcome_detail(outcome, rows, reasons, not_started)}"
+
+
+def _outcome_detail(outcome: str, rows: int, reasons: dict[str, int], not_started: dict[str, str]) -> str:
     if outcome == "ok":
-        return f"ok: {rows} row(s) through"
+        return f"{rows} row(s) through"
     parts = [f"{n} {REASONS.get(k, k)}" for k, n in reasons.items() if n]
     parts += [f"stage {name} could not start ({why})" for name, why in not_started.items()]
-    head = f"{outcome}: {stuck} of {rows} row(s) not through" if rows else f"{outcome}: no rows"
+    head = f"{sum(reasons.values())} of {rows} row(s) not through" if rows else "no rows"
     return head + (" — " + "; ".join(parts) if parts else "")
 
 
@@ -155,7 +158,7 @@ class Pipeline:
             wall = time.perf_counter() - t0
             stages = ", ".join(f"{n}: {s.done - s.skipped} done/{s.failed} failed" + (
                 f"/{s.skipped} skipped" if s.skipped else "") for n, s in self.stats.items())
-            summary = f"{outcome_text(outcome, len(given), reasons, self.not_started)} ({stages})"
+            summary = f"{_outcome_detail(outcome, len(given), reasons, self.not_started)} ({stages})"
             repo.finish_run(run.id, outcome, detail=summary)
             self.bus.emit(RunFinished(run_id=run.id, kind="pipeline", outcome=outcome, summary=summary,
                                       level=logging.INFO if outcome in ("ok", "cancelled") else logging.WARNING))
