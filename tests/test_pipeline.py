@@ -128,7 +128,7 @@ def test_a_failing_row_makes_the_run_partial_with_the_reason_counted(db, setting
     result = Pipeline(settings, bus, stages=[Step("a", State.IMPORTED, State.STAGED, fail=[ids[1]])], poll=0.05).run()
     assert result.outcome == "partial" and result.rows == 5
     assert result.reasons == {"row_failed": 1}
-    assert result.headline() == "partial: 1 of 5 row(s) not through — 1 row failed"
+    assert result.headline() == "partial: 1 of 5 row(s) not through — row failed: 1"
 
 
 def test_a_stage_that_cannot_start_makes_the_run_partial_not_ok(db, settings, bus):
@@ -139,9 +139,9 @@ def test_a_stage_that_cannot_start_makes_the_run_partial_not_ok(db, settings, bu
     assert result.outcome == "partial"
     assert result.reasons == {"stage_not_started": 4}
     assert "pyiqa" in result.not_started["score"]
-    assert "4 stage could not start" in result.headline() and "stage score could not start" in result.headline()
+    assert result.headline().startswith("partial: 4 of 4 row(s) not through — stage could not start: 4 (score: ")
     finished = [e for e in bus.seen if type(e).__name__ == "RunFinished"][-1]
-    assert finished.outcome == "partial" and "stage score could not start" in finished.summary
+    assert finished.outcome == "partial" and "stage could not start: 4 (score: ImportError" in finished.summary
 
 
 def test_a_row_failing_the_same_stage_run_after_run_is_parked_as_failed_with_its_reason(db, settings, bus):

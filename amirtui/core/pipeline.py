@@ -81,15 +81,20 @@ REASONS = {
 
 
 def outcome_text(outcome: str, rows: int, reasons: dict[str, int], not_started: dict[str, str]) -> str:
-    """``ok: 12 row(s) through`` / ``partial: 3 of 12 row(s) not through — 2 row failed; 1 quarantined``."""
+    """``ok: 12 row(s) through`` / ``partial: 3 of 12 row(s) not through — row failed: 2; quarantined: 1``."""
     return f"{outcome}: {_outcome_detail(outcome, rows, reasons, not_started)}"
 
 
 def _outcome_detail(outcome: str, rows: int, reasons: dict[str, int], not_started: dict[str, str]) -> str:
     if outcome == "ok":
         return f"{rows} row(s) through"
-    parts = [f"{n} {REASONS.get(k, k)}" for k, n in reasons.items() if n]
-    parts += [f"stage {name} could not start ({why})" for name, why in not_started.items()]
+    parts = [f"{REASONS.get(k, k)}: {n}" for k, n in reasons.items() if n]
+    if not_started:
+        stages = "; ".join(f"{name}: {why}" for name, why in not_started.items())
+        if reasons.get("stage_not_started"):
+            parts[list(k for k, n in reasons.items() if n).index("stage_not_started")] += f" ({stages})"
+        else:
+            parts.append(f"stage could not start ({stages})")
     head = f"{sum(reasons.values())} of {rows} row(s) not through" if rows else "no rows"
     return head + (" — " + "; ".join(parts) if parts else "")
 
