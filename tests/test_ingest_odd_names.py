@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import unicodedata
 from pathlib import Path
 
@@ -172,3 +173,34 @@ def test_a_folder_that_cannot_be_read_is_a_refusal_not_a_silent_gap(db, settings
     assert [p.name for p in res.accepted] == ["a.jpg"]
     assert len(res.refused) == 1 and "cannot be read" in res.refused[0][1] and "shorter path" in res.refused[0][1]
     assert Refusal.select().count() == 1
+
+
+def test_odd_names_go_all_the_way_to_a_published_catalog_row(db, settings, bus, tmp_path, photos_dir):
+    """The nastiest names through every stage (real PIQE scoring, no Ollama), review and a local publish: the
+    catalog and mirror hold the original name escaped, and validation finds nothing wrong."""
+    from amirtui.core.db import repo
+    from amirtui.core.pipeline import default_stages
+    from amirtui.core.publish.publisher import Publisher
+    from amirtui.secrets import load_secrets
+
+    src = tmp_path / "odd"
+    src.mkdir()
+    names = [b"caf\xe9 latin-1.jpg", b"photo\xe2\x80\xaegpj.jpg", b"b" * 246 + b".jpg", b"\x1b]2;x\x07.jpg "]
+    for name, camera in zip(names, CAMERA):
+        shutil.copyfile(photos_dir / "cameras" / camera, os.fsdecode(os.path.join(os.fsencode(src), name)))
+    report = import_sets([SetSpec([src], "Odd", "Lab", "Names", confirm_new=True)], settings, bus)
+    assert report.accepted == 4
+    run = Pipeline(settings, bus, default_stages(settings), poll=0.05).run()
+    assert run.reasons == {"skipped_captioning": 4}  # honest: no Ollama in this home
+    for p in Photo.select():
+        assert p.state == State.NEEDS_WORK.value, (p.original_name, p.state, p.last_error)
+        repo.update_fields(p.id, caption="A test photo.", alt_text="A photo.", keywords=["test"])
+        repo.transition(p.id, State.APPROVED, actor="operator", reason="override for the test")
+    secrets = load_secrets(settings)
+    summary = Publisher(settings, secrets=secrets, bus=bus).run(validate_after=True, secrets=secrets)
+    assert len(summary.published) == 4 and not summary.failed, summary.failed
+    assert summary.validation.ok, summary.validation.summary_lines()
+    mirror = sqlite3.connect(settings.data_dir / "photos_info_revamp.db")
+    originals = sorted(r[0] for r in mirror.execute("SELECT Original_File_Name FROM photos_info_revamp"))
+    assert originals == sorted(display_name(os.fsdecode(n)) for n in names)
+    assert "caf\\xe9 latin-1.jpg" in originals and "photo\\u202egpj.jpg" in originals

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .filenames import display_path
+from .filenames import display_path, storable_text
 from .redact import redact
 
 log = logging.getLogger("amirtui.run")
@@ -181,7 +181,7 @@ class EventBus:
 
     def emit(self, event: Event) -> None:
         """Deliver ``event`` to every listener (in the caller's thread) and to the run log."""
-        log.log(event.level, redact(event.text()))
+        log.log(event.level, redact(storable_text(event.text())))
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 
-__all__ = ["display_name", "display_path", "staged_name", "fs_bytes"]
+__all__ = ["display_name", "display_path", "staged_name", "fs_bytes", "storable_text"]
 
 # Characters that change how a terminal or a text renderer shows the rest of the line: C0/C1 controls, DEL, and the
 # Unicode bidirectional overrides/isolates/marks (a right-to-left override makes "gpj.exe" look like "exe.jpg").
@@ -42,6 +42,20 @@ def display_name(name: str) -> str:
         trail = len(text) - len(text.rstrip(" "))
         text = "\\x20" * lead + stripped + "\\x20" * trail
     return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """``text`` with any lone surrogate (an undecodable file-name byte that reached a message) written as
+    ``\\xNN`` / ``\\uNNNN``, so a database text column, a log file or a terminal can hold it. Anything else is kept
+    as it is (this is not the display escape: messages keep their line breaks)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(_escape_char, text)
 
 
 def display_path(path: os.PathLike[str] | str) -> str:

@@ -14,6 +14,7 @@ import peewee as pw
 
 from ..errors import ReservationConflict
 from ..events import EventBus, RowChanged
+from ..filenames import storable_text
 from ..states import State, check_transition
 from .models import Photo, PublishStep, Reservation, Run, StateChange, database, utcnow
 
@@ -45,6 +46,12 @@ def transition(
     the transition raises :class:`~amirtui.core.errors.IllegalTransition` instead of clobbering that work.
     """
     to = State(to)
+    # Messages may quote a file name with undecodable bytes: stored escaped (the name itself lives losslessly in
+    # the FsTextField columns). Only free-text fields; paths keep their exact value.
+    reason = storable_text(reason)
+    for key in ("last_error", "scoring_reason"):
+        if isinstance(fields.get(key), str):
+            fields[key] = storable_text(fields[key])
     with database.atomic("IMMEDIATE"):
         # Only the state column: the row has ~70 columns and this runs for every row at every stage.
         raw_state = Photo.select(Photo.state).where(Photo.id == photo_id).scalar()
@@ -75,6 +82,7 @@ def update_fields(photo_id: int, **fields: Any) -> None:
 
 def record_failure(photo_id: int, stage: str, error: str) -> int:
     """Count one failure of ``stage`` for a photo and keep the error; returns the new attempt count."""
+    error = storable_text(error)
     with database.atomic("IMMEDIATE"):
         Photo.update(attempts=Photo.attempts + 1, last_error=error[:2000], error_stage=stage, updated_at=utcnow()).where(
             Photo.id == photo_id
