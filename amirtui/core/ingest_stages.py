@@ -45,7 +45,8 @@ class StagingStage(Stage):
                                     run_id=ctx.run_id, bus=ctx.bus, staged_path=str(dest))
                     return
             repo.transition(photo_id, State.SOURCE_MISSING, reason=f"original {shown} is missing", run_id=ctx.run_id,
-                            bus=ctx.bus, last_error=f"original {shown} no longer exists; reconnect the drive and recover")
+                            bus=ctx.bus,
+                            last_error=f"original {shown} no longer exists; reconnect the drive and recover")
             return
         try:
             if photo.content_hash is None:  # not hashed at import (no same-size file known): size + mtime must hold

@@ -6,8 +6,8 @@ client or handler stuck. Heavy imports (asyncssh, pyftpdlib, cryptography, pymys
 fixtures so test modules that do not use them pay nothing.
 
 Fixtures: ``ollama_server`` (+ ``DEFAULT_MODEL``), ``unused_port``, ``jpeg_factory``, ``mysql_server`` /
-``mysql_db`` (session; skip unless ``AMIRTUI_TEST_MYSQL_URL``, a failure under ``CI=true``), ``tcp_proxy`` (factory), ``tls_files``
-(session), ``ftp_server``, ``ftps_server``, ``sftp_server``.
+``mysql_db`` (session; skip unless ``AMIRTUI_TEST_MYSQL_URL``, a failure under ``CI=true``), ``tcp_proxy``
+(factory), ``tls_files`` (session), ``ftp_server``, ``ftps_server``, ``sftp_server``.
 """
 
 from __future__ import annotations
