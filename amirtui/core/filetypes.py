@@ -313,11 +313,15 @@ def _is_hidden(name: str) -> bool:
 HIDDEN_FILE = "a hidden file (its name starts with '.'): not imported; rename it without the dot to import it"
 
 
-def _count_files(folder: Path) -> int:
+def _count_files(folder: Path, cap: int = 10_000) -> str:
+    """How many files a skipped folder holds, for its refusal line (counting stops at ``cap``: a ``.git`` folder
+    must not slow validation down)."""
     n = 0
     for _dirpath, _dirs, files in os.walk(folder, followlinks=False):
         n += len(files)
-    return n
+        if n >= cap:
+            return f"{cap:,}+"
+    return str(n)
 
 
 def iter_candidates(sources: Iterable[Path | str], *, refused: list[tuple[Path, str]] | None = None) -> list[Path]:
