@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import filetypes, naming
 from .db import repo
-from .filenames import display_name, display_path
+from .filenames import display_name, display_path, storable_text
 from .db.models import Photo, PhotoSet, Refusal, StateChange, TaxonomyEntry, database
 from .events import EventBus, FileAccepted, FileRefused, LogLine
 from .duplicates import find_duplicates
@@ -224,9 +224,9 @@ def _create_set(spec: SetSpec, run_id: int) -> PhotoSet:
 
 def _create_refusals(res: SetResult, pset: PhotoSet, run_id: int) -> None:
     for path, reason in res.refused:
-        Refusal.create(set=pset, path=str(path), reason=reason, run=run_id)
+        Refusal.create(set=pset, path=str(path), reason=storable_text(reason), run=run_id)
     for path, known in res.duplicates:
-        Refusal.create(set=pset, path=str(path), reason=f"a duplicate: {known}", run=run_id)
+        Refusal.create(set=pset, path=str(path), reason=storable_text(f"a duplicate: {known}"), run=run_id)
     res.refusals_recorded = True
 
 
