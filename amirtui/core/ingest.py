@@ -1,6 +1,10 @@
 """Import sets: validate every set before any write, detect images by content, refuse bad files with a specific
 reason, skip files already queued or published (same sha256), and create queue rows in state ``imported``.
 
+Every file under a set's sources ends as a queue row or a ``refusal`` row with its reason (hidden files and folders,
+unreadable or symlinked folders and duplicates included), also when nothing in the set is importable. Names are
+kept exactly as the filesystem gives them (see :class:`~amirtui.core.db.models.FsTextField`) and shown escaped.
+
 The staging copy, EXIF and filename reservation happen afterwards in the pipeline stages
 (:mod:`amirtui.core.ingest_stages`), so an import of 1,000 photos returns in seconds and the work overlaps.
 """
