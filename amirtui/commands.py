@@ -93,6 +93,7 @@ def _tui(settings: Settings, args) -> int:
 
 
 def _import(settings: Settings, args) -> int:
+    from .core.fsnames import display_name, display_path
     from .core.ingest import SetSpec, import_sets
 
     spec = SetSpec(sources=args.sources, subject=args.subject, location=args.location, folder=args.folder,
@@ -100,15 +101,21 @@ def _import(settings: Settings, args) -> int:
     report = import_sets([spec], settings, _bus(), smoke=args.smoke)
     for res in report.sets:
         for path, reason in res.refused:
-            print(f"refused {path}: {reason}", file=sys.stderr)
+            print(f"refused {display_path(path)}: {reason}", file=sys.stderr)
         for path, why in res.duplicates:
-            print(f"skipped {path}: {why}", file=sys.stderr)
+            print(f"skipped {display_path(path)}: {why}", file=sys.stderr)
         for problem in res.problems:
-            print(f"problem: {problem}", file=sys.stderr)
+            print(f"problem: {display_name(problem)}", file=sys.stderr)
+        if res.refusals_recorded and not report.ok:
+            print(res.summary() + " (refusals recorded in the database)", file=sys.stderr)
     if not report.ok:
         return 1
     print(f"imported {report.accepted} photo(s); run `amirtui run --headless` or open the TUI to process them")
     return 0
+
+
+#: `amirtui run --headless` exit codes (README "Run outcomes and exit codes").
+RUN_EXIT = {"ok": 0, "failed": 1, "partial": 3, "cancelled": 4}
 
 
 def _run(settings: Settings, args) -> int:
@@ -127,7 +134,8 @@ def _run(settings: Settings, args) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, stop)
     result = pipeline.run()
-    return 0 if result.outcome in ("ok", "cancelled") else 1
+    print(result.headline())
+    return RUN_EXIT.get(result.outcome, 1)
 
 
 def _publish(settings: Settings, args) -> int:

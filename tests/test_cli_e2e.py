@@ -103,3 +103,44 @@ def test_db_backup_and_migrate_commands(e2e_home):
     res = amirtui(e2e_home, "db", "reset")  # asks; no stdin means no
     assert res.returncode != 0
     assert (e2e_home / "data" / "review.db").exists()
+
+
+def amirtui_without(module: str, home: Path, *args: str) -> subprocess.CompletedProcess:
+    """The CLI on an install that lost ``module`` (made unimportable in the child process only)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMIRTUI_")}
+    env["HF_HUB_OFFLINE"] = "1"
+    code = (f"import sys; sys.modules[{module!r}] = None\n"
+            "from amirtui.cli import main\nsys.exit(main(sys.argv[1:]))")
+    return subprocess.run([sys.executable, "-c", code, "--config", str(home / "config.yaml"), *args],
+                          capture_output=True, text=True, env=env, timeout=240, cwd=home)
+
+
+def test_a_run_whose_stage_cannot_start_ends_partial_with_exit_3_and_preflight_names_the_fix(tmp_path, photos_dir):
+    home = tmp_path / "home"
+    src = home / "src"
+    src.mkdir(parents=True)
+    (home / "config.yaml").write_text("paths: {data_dir: data, logs_dir: logs}\n"
+                                      "quality: {metrics: [piqe], device: cpu}\nollama: {enabled: false}\n",
+                                      encoding="utf-8")
+    for name in ("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg"):
+        shutil.copy2(photos_dir / "cameras" / name, src / name)
+    (src / ".hidden.jpg").write_bytes((src / "Canon_40D.jpg").read_bytes()[:100])
+    res = amirtui(home, "import", str(src), "--subject", "Harbour", "--location", "Oslo", "--folder", "Boats",
+                  "--confirm-new")
+    assert res.returncode == 0 and "imported 3 photo(s)" in res.stdout
+    assert "refused" in res.stderr and ".hidden.jpg" in res.stderr and "hidden file" in res.stderr
+
+    res = amirtui_without("pyiqa", home, "run", "--headless")
+    assert res.returncode == 3, res.stdout + res.stderr[-3000:]  # not "finished: ok" with rows left behind
+    assert res.stdout.startswith("partial: 3 of 3 row(s) not through — stage could not start: 3 (score: ")
+    assert "stage score could not start" in res.stderr
+    progress = [ln for ln in res.stderr.splitlines() if ln.startswith("stage model_image: ")]
+    assert progress and all("/s, ETA " in ln for ln in progress), progress  # done/total, rate and ETA
+    db = sqlite3.connect(home / "data" / "review.db")
+    assert db.execute("SELECT state, count(*) FROM photo GROUP BY state").fetchall() == [("model_ready", 3)]
+    assert db.execute("SELECT outcome FROM run WHERE kind = 'pipeline'").fetchall() == [("partial",)]
+
+    res = amirtui_without("pyiqa", home, "preflight")
+    assert res.returncode == 1
+    assert "[FAIL] stage score: cannot start: the Python module 'pyiqa' is not installed" in res.stdout
+    assert "pip install pyiqa" in res.stdout

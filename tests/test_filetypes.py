@@ -153,7 +153,8 @@ def test_configured_pixel_limit(set_dir: Path) -> None:
     assert _check(set_dir / "big.png", set_dir, max_pixels=2_000_000).ok
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can read a chmod-000 file")
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root reads a chmod-000 file: run the tests as a non-root user to cover this")
 def test_unreadable_file(set_dir: Path) -> None:
     path = set_dir / "locked.jpg"
     Image.new("RGB", (8, 8)).save(path, "JPEG")
@@ -225,17 +226,21 @@ def test_missing_file(set_dir: Path) -> None:
     assert not r.ok and r.code == "missing"
 
 
-def test_heic_without_decoder_names_the_fix(set_dir: Path) -> None:
-    try:
-        import pillow_heif  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("pillow-heif is installed here: the missing-decoder message cannot be shown")
+def test_heic_on_an_install_without_pillow_heif_names_the_fix(set_dir: Path) -> None:
+    # pillow-heif is a dependency; an install that lost it must say so per file instead of failing obscurely.
+    # A child process with the module made unimportable plays that broken install.
+    import subprocess
+    import sys
+
     box = struct.pack(">I", 24) + b"ftypheic" + struct.pack(">I", 0) + b"mif1heic"
     (set_dir / "IMG_0001.HEIC").write_bytes(box + b"\x00" * 200)
-    r = _check(set_dir / "IMG_0001.HEIC", set_dir)
-    assert not r.ok and r.code == "heic_decoder_missing" and r.reason == HEIC_HINT
+    code = ("import sys; sys.modules['pillow_heif'] = None\n"
+            "from amirtui.core.filetypes import inspect_file\n"
+            f"r = inspect_file({str(set_dir / 'IMG_0001.HEIC')!r})\n"
+            "print(r.ok, r.code, r.reason, sep='|')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == f"False|heic_decoder_missing|{HEIC_HINT}", out.stderr
 
 
 def test_tiff_based_raw_is_refused(set_dir: Path) -> None:
@@ -247,19 +252,23 @@ def test_tiff_based_raw_is_refused(set_dir: Path) -> None:
 # ------------------------------------------------------------------------------------------------ walking
 
 
-def test_iter_candidates_is_sorted_skips_hidden_and_lists_ignored(set_dir: Path) -> None:
+def test_iter_candidates_is_sorted_and_every_file_is_a_candidate_or_refused(set_dir: Path) -> None:
     for rel in ["b.jpg", "A.JPG", "c.png", "notes.txt", "IMG_0001.xmp", ".hidden.jpg", "sub/z.jpg", "sub/a.tif",
-                ".cache/x.jpg", "sub/deeper/k.webp", "noext"]:
+                ".cache/x.jpg", ".cache/y.jpg", "sub/deeper/k.webp", "noext", "trailing.jpg "]:
         p = set_dir / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"x")
     (set_dir / "dir.jpg").mkdir()
     os.mkfifo(set_dir / "pipe.jpg")
-    ignored: list[Path] = []
-    got = [p.relative_to(set_dir).as_posix() for p in iter_candidates([set_dir], ignored=ignored)]
-    assert got == ["A.JPG", "b.jpg", "c.png", "dir.jpg", "noext", "pipe.jpg", "sub/a.tif", "sub/z.jpg",
-                   "sub/deeper/k.webp"]
-    assert sorted(p.name for p in ignored) == ["IMG_0001.xmp", "notes.txt"]
+    refused: list[tuple[Path, str]] = []
+    got = [p.relative_to(set_dir).as_posix() for p in iter_candidates([set_dir], refused=refused)]
+    # content decides: a .txt, a sidecar and a name with a trailing space are inspected, not silently left out
+    assert got == ["A.JPG", "IMG_0001.xmp", "b.jpg", "c.png", "dir.jpg", "noext", "notes.txt", "pipe.jpg",
+                   "trailing.jpg ", "sub/a.tif", "sub/z.jpg", "sub/deeper/k.webp"]
+    why = {p.name: reason for p, reason in refused}
+    assert set(why) == {".hidden.jpg", ".cache"}
+    assert "hidden file" in why[".hidden.jpg"] and "rename it without the dot" in why[".hidden.jpg"]
+    assert "hidden folder" in why[".cache"] and "2 file(s)" in why[".cache"]
     assert iter_candidates([set_dir]) == iter_candidates([set_dir])  # deterministic
 
 
@@ -276,6 +285,14 @@ def test_iter_candidates_does_not_follow_symlinked_folders(tmp_path: Path, set_d
     (outside / "x.jpg").write_bytes(b"x")
     (set_dir / "link").symlink_to(outside)
     (set_dir / "loop").symlink_to(set_dir)
-    ignored: list[Path] = []
-    assert iter_candidates([set_dir], ignored=ignored) == []
-    assert {p.name for p in ignored} == {"link", "loop"}
+    refused: list[tuple[Path, str]] = []
+    assert iter_candidates([set_dir], refused=refused) == []
+    assert {p.name for p, _ in refused} == {"link", "loop"}
+    assert all("not followed" in reason for _, reason in refused)
+
+
+def test_a_symlink_loop_named_like_a_photo_is_refused_as_a_loop(set_dir: Path) -> None:
+    (set_dir / "a.jpg").symlink_to(set_dir / "b.jpg")
+    (set_dir / "b.jpg").symlink_to(set_dir / "a.jpg")
+    r = _check(set_dir / "a.jpg", set_dir)
+    assert not r.ok and r.code == "symlink_loop" and "loop" in r.reason

@@ -316,7 +316,7 @@ def test_stage_writes_model_image_and_moves_row_to_model_ready(settings, db, bus
     assert any(getattr(e, "to_state", None) == "model_ready" for e in bus.seen)
 
 
-def test_stage_leaves_undecodable_row_queued_with_reason(settings, db, bus, jpeg_factory):
+def test_stage_parks_an_undecodable_row_as_failed_with_its_reason(settings, db, bus, jpeg_factory):
     from amirtui.core.db.models import Photo
     from amirtui.core.events import LogLine
     from amirtui.core.model_image_stage import ModelImageStage
@@ -328,21 +328,16 @@ def test_stage_leaves_undecodable_row_queued_with_reason(settings, db, bus, jpeg
     photo = _queued_photo(broken, "broken.jpg")
     stage, ctx = ModelImageStage(settings), _ctx(settings, bus)
     stage.setup(ctx)
-    for attempt in (1, 2):
-        stage.process(photo.id, ctx)
-        row = Photo.get_by_id(photo.id)
-        assert row.state == "queued" and row.attempts == attempt
-        assert row.error_stage == "model_image" and "broken.jpg" in row.last_error
-        assert row.model_image_path is None
-    warnings = [e for e in bus.seen if isinstance(e, LogLine) and e.level >= 30]
-    assert len(warnings) == 2 and "broken.jpg" in warnings[0].message and "left queued" in warnings[0].message
-    assert list(settings.ollama_tmp_dir.iterdir()) == []
-
-    # The operator replaces the file: the next run succeeds and the stale error is cleared.
-    shutil.copy(good, broken)
     stage.process(photo.id, ctx)
     row = Photo.get_by_id(photo.id)
-    assert row.state == "model_ready" and row.last_error is None and row.attempts == 0
+    # the staged copy was verified against the original: retrying cannot decode it, so it is parked where the
+    # operator sees it (issue 14) instead of staying queued for every run to try again
+    assert row.state == "failed" and row.attempts == 1
+    assert row.error_stage == "model_image" and "broken.jpg" in row.last_error and "cannot decode" in row.last_error
+    assert row.model_image_path is None
+    warnings = [e for e in bus.seen if isinstance(e, LogLine) and e.level >= 30]
+    assert len(warnings) == 1 and "broken.jpg" in warnings[0].message and "cannot make" in warnings[0].message
+    assert list(settings.ollama_tmp_dir.iterdir()) == []
 
 
 def test_stage_reports_missing_staged_copy(settings, db, bus):

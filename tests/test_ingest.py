@@ -177,7 +177,8 @@ def test_only_same_size_files_are_hashed_at_import_and_duplicates_are_still_caug
     assert sorted(p.name for p, _ in again.duplicates) == ["a.jpg", "a_copy.jpg", "b.jpg"]
 
 
-def test_an_original_changed_between_import_and_staging_is_not_staged(db, settings, bus, tmp_path, jpeg_factory):
+def test_an_original_changed_between_import_and_staging_is_parked_failed_and_can_be_imported_again(
+        db, settings, bus, tmp_path, jpeg_factory):
     src = tmp_path / "chg"
     src.mkdir()
     photo = jpeg_factory(src / "c.jpg", size=(200, 150), seed=3)
@@ -185,4 +186,12 @@ def test_an_original_changed_between_import_and_staging_is_not_staged(db, settin
     photo.write_bytes(photo.read_bytes() + b"\0" * 10)  # edited in another program meanwhile
     ingest_pipeline(settings, bus).run()
     row = Photo.get()
-    assert row.state == State.IMPORTED.value and "changed since it was imported" in row.last_error
+    # retrying cannot change this: the row is parked where the operator sees it, with the reason — not left
+    # `imported` for every later run to try again
+    assert row.state == State.FAILED.value and "changed since it was imported" in row.last_error
+    assert row.error_stage == "stage" and not row.staged_path
+    second = ingest_pipeline(settings, bus).run()
+    assert second.stats["stage"].done == second.stats["stage"].failed == 0  # nothing left to retry
+    # importing the set again (the operator's fix) is not refused as a duplicate of the failed row
+    again = import_sets([spec(src)], settings, bus).sets[0]
+    assert [p.name for p in again.accepted] == ["c.jpg"] and not again.duplicates

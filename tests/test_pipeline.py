@@ -111,3 +111,70 @@ def test_cancel_finishes_rows_in_flight_and_leaves_the_rest_resumable(db, settin
     assert Photo.select().where(Photo.state == State.IMPORTED.value).count() == 30 - staged
     assert Pipeline(settings, bus, stages=[a], poll=0.05).run().outcome == "ok"
     assert Photo.select().where(Photo.state == State.STAGED.value).count() == 30
+
+
+# ------------------------------------------------------------------------------------------------ how a run ended
+
+
+class NoStart(Step):
+    """A stage whose setup fails, as the scoring stage does when pyiqa cannot be imported."""
+
+    def setup(self, ctx):
+        raise ImportError("No module named 'pyiqa'")
+
+
+def test_a_failing_row_makes_the_run_partial_with_the_reason_counted(db, settings, bus):
+    ids = rows(5)
+    result = Pipeline(settings, bus, stages=[Step("a", State.IMPORTED, State.STAGED, fail=[ids[1]])], poll=0.05).run()
+    assert result.outcome == "partial" and result.rows == 5
+    assert result.reasons == {"row_failed": 1}
+    assert result.headline() == "partial: 1 of 5 row(s) not through — row failed: 1"
+
+
+def test_a_stage_that_cannot_start_makes_the_run_partial_not_ok(db, settings, bus):
+    rows(4)
+    a = Step("a", State.IMPORTED, State.STAGED)
+    b = NoStart("score", State.STAGED, State.SCORED)
+    result = Pipeline(settings, bus, stages=[a, b], poll=0.05).run()
+    assert result.outcome == "partial"
+    assert result.reasons == {"stage_not_started": 4}
+    assert "pyiqa" in result.not_started["score"]
+    assert result.headline().startswith("partial: 4 of 4 row(s) not through — stage could not start: 4 (score: ")
+    finished = [e for e in bus.seen if type(e).__name__ == "RunFinished"][-1]
+    assert finished.outcome == "partial" and "stage could not start: 4 (score: ImportError" in finished.summary
+
+
+def test_a_row_failing_the_same_stage_run_after_run_is_parked_as_failed_with_its_reason(db, settings, bus):
+    ids = rows(3)
+    bad = ids[0]
+    a = Step("a", State.IMPORTED, State.STAGED, fail=[bad])
+    a.max_failures = 3
+    for run in range(3):
+        result = Pipeline(settings, bus, stages=[a], poll=0.05).run()
+        assert result.outcome == "partial" and result.reasons == {"row_failed": 1}
+    photo = Photo.get_by_id(bad)
+    assert photo.state == State.FAILED.value and "boom" in photo.last_error and photo.error_stage == "a"
+    calls = a.calls.count(bad)
+    assert Pipeline(settings, bus, stages=[a], poll=0.05).run().outcome == "ok"  # nothing left for it to do
+    assert a.calls.count(bad) == calls == 3  # parked rows are never handed to a stage again
+
+
+def test_progress_lines_carry_done_total_rate_and_eta(db, settings, bus):
+    rows(6)
+    Pipeline(settings, bus, stages=[Step("a", State.IMPORTED, State.STAGED, delay=0.05, concurrency=1)],
+             poll=0.05).run()
+    lines = [e.text() for e in bus.seen if isinstance(e, StageProgressed)]
+    assert lines[-1].startswith("stage a: 6/6 done, 0 failed, ")
+    assert any("/s, ETA 0:0" in line for line in lines[:-1]), lines  # rows left at a known rate: an ETA
+
+
+def test_a_run_without_captioning_says_rows_skipped_captioning_not_done(db, settings, bus):
+    from amirtui.core.captioning.stage import CaptionStage
+
+    assert settings.ollama.enabled is False  # the test home's config: no Ollama
+    rows(5, State.SCORED)
+    result = Pipeline(settings, bus, stages=[CaptionStage(settings)], poll=0.05).run()
+    assert {p.state for p in Photo.select()} == {State.NEEDS_WORK.value}  # in review, for manual text
+    assert result.outcome == "partial" and result.reasons == {"skipped_captioning": 5}
+    last = [e for e in bus.seen if isinstance(e, StageProgressed)][-1]
+    assert last.text().startswith("stage caption: 0/5 done, 5 skipped, 0 failed")

@@ -56,7 +56,8 @@ def calibration_dir() -> Path:
     assert spec and spec.origin, "pyiqa is not installed"
     d = Path(spec.origin).parent.parent / "ResultsCalibra" / "dist_dir"
     if not d.is_dir():
-        pytest.skip(f"pyiqa's calibration images are not installed at {d}")
+        pytest.skip(f"pyiqa's calibration images are not installed at {d}: reinstall pyiqa from its sdist "
+                    "(pip install --force-reinstall --no-deps pyiqa==0.1.16) to run this check")
     return d
 
 

@@ -14,10 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .db.models import Photo
+from .fsnames import display_path
 from .staging import hash_file
 from .states import State
 
-_RELEASED = [State.ROLLED_BACK.value, State.REJECTED.value]
+# Rows that no longer hold their original: importing the same file again is how an operator retries a failed row.
+_RELEASED = [State.ROLLED_BACK.value, State.REJECTED.value, State.FAILED.value]
 
 
 def _describe(row: Photo) -> str:
@@ -61,7 +63,7 @@ def find_duplicates(paths: list[Path]) -> tuple[dict[Path, str], dict[Path, str]
         if match is not None:
             duplicates[p] = _describe(match)
         elif digest in seen:
-            duplicates[p] = f"same file as {seen[digest]} in this import"
+            duplicates[p] = f"same file as {display_path(seen[digest])} in this import"
         else:
             seen[digest] = p
     return duplicates, digests

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .fsnames import display_path, storable_text
 from .redact import redact
 
 log = logging.getLogger("amirtui.run")
@@ -77,9 +78,29 @@ class StageProgressed(Event):
     retries: int = 0
     quarantined: int = 0
     rate: float = 0.0  # rows per second over the stage's active time
+    skipped: int = 0  # passed on without the stage's work (e.g. captioning with no Ollama): counted in ``done`` too
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds until the stage's known rows are through at the current rate (None before a rate is known)."""
+        left = max(0, self.total - self.done - self.failed)
+        if left == 0:
+            return 0.0
+        return left / self.rate if self.rate > 0 else None
 
     def text(self) -> str:
-        return f"stage {self.stage}: {self.done}/{self.total} done, {self.failed} failed"
+        done = f"{self.done - self.skipped}/{self.total} done" + (f", {self.skipped} skipped" if self.skipped else "")
+        eta = self.eta_seconds
+        pace = f", {self.rate:.1f}/s, ETA {format_eta(eta)}" if self.rate > 0 and eta is not None else ""
+        return f"stage {self.stage}: {done}, {self.failed} failed{pace}"
+
+
+def format_eta(seconds: float | None) -> str:
+    """Time left as ``m:ss`` (``XhYY`` past an hour), ``—`` when unknown: the run board's form."""
+    if seconds is None:
+        return "—"
+    secs = int(seconds)
+    return f"{secs // 60}:{secs % 60:02d}" if secs < 3600 else f"{secs // 3600}h{secs % 3600 // 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -105,7 +126,7 @@ class FileRefused(Event):
     set_id: int = 0
 
     def text(self) -> str:
-        return f"refused {self.path}: {self.reason}"
+        return f"refused {display_path(self.path)}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -118,7 +139,7 @@ class FileAccepted(Event):
     level: int = field(default=logging.DEBUG, kw_only=True)
 
     def text(self) -> str:
-        return f"accepted {self.path} as photo {self.photo_id}"
+        return f"accepted {display_path(self.path)} as photo {self.photo_id}"
 
 
 @dataclass(frozen=True)
@@ -160,7 +181,7 @@ class EventBus:
 
     def emit(self, event: Event) -> None:
         """Deliver ``event`` to every listener (in the caller's thread) and to the run log."""
-        log.log(event.level, redact(event.text()))
+        log.log(event.level, redact(storable_text(event.text())))
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:

@@ -17,6 +17,9 @@ from typing import Any
 from PIL import Image
 
 from .camera import camera_token
+from .heif import register as _register_heif
+
+_register_heif()  # phone photos (HEIC) open like JPEGs: EXIF, ICC and orientation kept
 
 __all__ = ["ExifInfo", "read_exif", "format_exposure", "format_aperture", "format_focal_length"]
 

@@ -12,6 +12,7 @@ inflating; TIFF strips/tiles and the WebP RIFF size are checked against the file
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import struct
@@ -21,9 +22,11 @@ from typing import BinaryIO, Iterable
 
 from PIL import Image
 
+from .fsnames import display_name, display_path
+
 __all__ = ["Inspection", "inspect_file", "iter_candidates", "IMAGE_SUFFIXES", "HEIC_HINT"]
 
-HEIC_HINT = "HEIC needs pillow-heif: pip install pillow-heif"
+HEIC_HINT = "HEIC needs pillow-heif, which is missing from this install: pip install pillow-heif"
 
 #: Names the set walker treats as image candidates (content still decides). RAW, GIF, BMP and AVIF are listed so
 #: they get a clear "not supported" refusal instead of being silently skipped.
@@ -156,12 +159,9 @@ def _check_webp(head: bytes, size: int) -> str | None:
 
 
 def _heif_available() -> bool:
-    try:
-        import pillow_heif  # type: ignore[import-not-found]
-    except ImportError:
-        return False
-    pillow_heif.register_heif_opener()
-    return True
+    from .heif import register
+
+    return register()
 
 
 # ------------------------------------------------------------------------------------------------ inspect
@@ -208,12 +208,16 @@ def inspect_file(
     if stat.S_ISLNK(lst.st_mode):
         target = os.path.realpath(path)
         if set_root is not None and not _within(target, os.path.realpath(set_root)):
-            return _refuse(path, "symlink_outside",
-                           f"a symlink pointing outside the set (to {target}): copy the photo into the set instead")
+            return _refuse(path, "symlink_outside", f"a symlink pointing outside the set (to {display_path(target)}): "
+                           "copy the photo into the set instead")
         try:
             st = os.stat(path)
-        except OSError:
-            return _refuse(path, "symlink_broken", f"a broken symlink (its target {target} does not exist)")
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return _refuse(path, "symlink_loop", "a symlink loop (the link leads back to itself): not a photo; "
+                               "remove the link")
+            return _refuse(path, "symlink_broken",
+                           f"a broken symlink (its target {display_path(target)} does not exist)")
     else:
         st = lst
     refusal = _kind_refusal(path, st.st_mode)
@@ -246,7 +250,7 @@ def _inspect_content(path: Path, fh: BinaryIO, size: int, max_pixels: int, thoro
     kind = _sniff(head)
     ext = path.suffix.lower()
     if kind is None:
-        named = f", although its name ends in {path.suffix}" if ext in IMAGE_SUFFIXES else ""
+        named = f", although its name ends in {display_name(path.suffix)}" if ext in IMAGE_SUFFIXES else ""
         return _refuse(path, "not_image", f"not an image: the content is {_describe_unknown(head)}{named}", size=size)
     if kind == "AVIF":
         return _refuse(path, "unsupported", "an AVIF image (not supported: export it as JPEG)", size=size)
@@ -306,21 +310,33 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _looks_like_image(name: str) -> bool:
-    suffix = os.path.splitext(name)[1].lower()
-    return suffix in IMAGE_SUFFIXES or suffix == ""
+HIDDEN_FILE = "a hidden file (its name starts with '.'): not imported; rename it without the dot to import it"
 
 
-def iter_candidates(sources: Iterable[Path | str], *, ignored: list[Path] | None = None) -> list[Path]:
-    """Every file in the set's sources that might be an image, in a deterministic order (sorted names, folders
-    walked top-down). Hidden files and folders are skipped; symlinked folders are not followed (they could loop or
-    leave the set); files with other extensions (.txt, .xmp, .mov …) are left out and appended to ``ignored``.
+def _count_files(folder: Path, cap: int = 10_000) -> str:
+    """How many files a skipped folder holds, for its refusal line (counting stops at ``cap``: a ``.git`` folder
+    must not slow validation down)."""
+    n = 0
+    for _dirpath, _dirs, files in os.walk(folder, followlinks=False):
+        n += len(files)
+        if n >= cap:
+            return f"{cap:,}+"
+    return str(n)
 
-    A source that is a file (or a pipe, or missing) is returned as it is: the operator chose it, so
-    :func:`inspect_file` gives the verdict. Nothing is opened here.
+
+def iter_candidates(sources: Iterable[Path | str], *, refused: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """Every file in the set's sources, in a deterministic order (sorted names, folders walked top-down): content
+    decides what is an image (:func:`inspect_file`), so a ``.txt``, a sidecar or a name with a trailing space is
+    inspected too, never silently left out.
+
+    What is not even inspected is appended to ``refused`` as ``(path, reason)``: hidden files (name starts with
+    ``.``), hidden folders (one entry with the number of files inside), symlinked folders (not followed: they could
+    loop or leave the set) and folders that cannot be read. A source that is a file (or a pipe, or missing) is
+    returned as it is: the operator chose it, so :func:`inspect_file` gives the verdict. Nothing is opened here.
     """
     out: list[Path] = []
     seen: set[str] = set()
+    skipped = refused if refused is not None else []
 
     def take(p: Path) -> None:
         key = os.path.abspath(p)
@@ -333,28 +349,37 @@ def iter_candidates(sources: Iterable[Path | str], *, ignored: list[Path] | None
         if not src.is_dir():
             take(src)
             continue
-        for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+
+        def unreadable(exc: OSError) -> None:
+            where = Path(exc.filename) if exc.filename else src
+            fix = ("make it readable (chmod a+rx) and import again" if exc.errno == errno.EACCES
+                   else "move its files to a shorter path" if exc.errno == errno.ENAMETOOLONG
+                   else "check the disk or share, then import again")
+            skipped.append((where, f"a folder that cannot be read ({exc.strerror}): its files were not imported; "
+                                   + fix))
+
+        for dirpath, dirnames, filenames in os.walk(src, followlinks=False, onerror=unreadable):
             here = Path(dirpath)
             entries: list[str] = []  # this folder's candidates, files and image-named folders sorted together
             subdirs: list[str] = []
             for d in sorted(dirnames):
-                if _is_hidden(d):
-                    continue
-                if os.path.splitext(d)[1].lower() in IMAGE_SUFFIXES:
+                if os.path.islink(here / d):
+                    skipped.append((here / d, "a symlink to a folder: not followed (it could loop or lead out of "
+                                              "the set); add that folder as a source to import it"))
+                elif _is_hidden(d):
+                    n = _count_files(here / d)
+                    skipped.append((here / d, f"a hidden folder (its name starts with '.'): its {n} file(s) were "
+                                              "not imported; rename it without the dot to import them"))
+                elif os.path.splitext(d)[1].lower() in IMAGE_SUFFIXES:
                     entries.append(d)  # a directory named like an image: inspect_file refuses it, never walked
-                elif os.path.islink(here / d):
-                    if ignored is not None:
-                        ignored.append(here / d)  # a symlinked folder: not followed (loops, or outside the set)
                 else:
                     subdirs.append(d)
             dirnames[:] = subdirs  # os.walk descends in this (sorted) order
             for name in filenames:
                 if _is_hidden(name):
-                    continue
-                if _looks_like_image(name):
+                    skipped.append((here / name, HIDDEN_FILE))
+                else:
                     entries.append(name)
-                elif ignored is not None:
-                    ignored.append(here / name)
             for name in sorted(entries):
                 take(here / name)
     return out

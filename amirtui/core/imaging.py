@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Sequence
 from PIL import Image, ImageCms, ImageDraw, ImageFont, ImageOps
 
 from .xmp import build_xmp
+from .heif import register as _register_heif
+
+_register_heif()  # phone photos (HEIC) open like JPEGs: EXIF, ICC and orientation kept
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import PublishConfig

@@ -11,15 +11,23 @@ from . import exif, naming
 from .db import repo
 from .db.models import Photo, Reservation, database
 from .stage import Stage, StageContext
-from .staging import CopyMismatch, copy_verified
+from .fsnames import display_name, display_path
+from .staging import CopyMismatch, copy_verified, hash_file, is_transient, staging_dest
 from .states import State
 
 
 class StagingStage(Stage):
-    """imported → staged: copy into ``data/incoming/<set id>/`` and verify size + sha256 against the import hash."""
+    """imported → staged: copy into ``data/incoming/<set id>/`` and verify size + sha256 against the import hash.
+
+    A failure that retrying cannot change (the original changed since import, permission denied, an error the name
+    itself causes) parks the row in ``failed`` with its reason at once; one that may pass (disk full, I/O error, a
+    network share gone) leaves it ``imported`` for the next run, and after ``max_failures`` such runs it is parked
+    too: no row stays in an input state that every run retries forever.
+    """
 
     name = "stage"
     input_state = State.IMPORTED
+    max_failures = 3
 
     def setup(self, ctx: StageContext) -> None:
         self.concurrency = ctx.settings.ingest.workers
@@ -27,40 +35,48 @@ class StagingStage(Stage):
     def process(self, photo_id: int, ctx: StageContext) -> None:
         photo = Photo.get_by_id(photo_id)
         src = Path(photo.original_path)
-        dest = ctx.settings.incoming_dir / str(photo.set_id) / f"{photo.id:06d}_{photo.original_name}"
+        shown = display_path(src)
+        dest = staging_dest(photo, ctx.settings)
         if not src.is_file():
             if dest.is_file():  # the copy survived an earlier crash: verify it instead of the missing original
-                from .staging import hash_file
-
                 digest, _ = hash_file(dest)
                 if photo.content_hash is not None and digest == photo.content_hash:
                     repo.transition(photo_id, State.STAGED, reason="original gone; verified staged copy kept",
                                     run_id=ctx.run_id, bus=ctx.bus, staged_path=str(dest))
                     return
-            repo.transition(photo_id, State.SOURCE_MISSING, reason=f"original {src} is missing", run_id=ctx.run_id,
-                            bus=ctx.bus, last_error=f"original {src} no longer exists; reconnect the drive and recover")
+            repo.transition(photo_id, State.SOURCE_MISSING, reason=f"original {shown} is missing", run_id=ctx.run_id,
+                            bus=ctx.bus,
+                            last_error=f"original {shown} no longer exists; reconnect the drive and recover")
             return
         try:
             if photo.content_hash is None:  # not hashed at import (no same-size file known): size + mtime must hold
                 st = src.stat()
                 if st.st_size != photo.original_size or (
                         photo.original_mtime is not None and abs(st.st_mtime - photo.original_mtime) > 0.001):
-                    raise CopyMismatch(f"{src} changed since it was imported (size or time differs); re-import the set")
+                    raise CopyMismatch(f"{shown} changed since it was imported (size or time differs); "
+                                       "import the set again")
             digest, _ = copy_verified(src, dest, expected_hash=photo.content_hash)
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
-                msg = f"disk full while staging {src.name}: free space in {dest.parent} and resume (nothing was lost)"
+                msg = f"disk full while staging {shown}: free space in {dest.parent} and resume (nothing was lost)"
             else:
-                msg = f"cannot stage {src}: {exc.strerror or exc}"
-            repo.record_failure(photo_id, self.name, msg)
-            ctx.bus.error(f"id={photo_id} {msg}", source=self.name)
+                msg = f"cannot stage {shown}: {exc.strerror or exc}"
+            self._failed(photo_id, msg, ctx, permanent=not is_transient(exc))
             return
         except CopyMismatch as exc:
-            repo.record_failure(photo_id, self.name, str(exc))
-            ctx.bus.error(f"id={photo_id} {exc}", source=self.name)
+            self._failed(photo_id, display_name(str(exc)), ctx, permanent=exc.permanent)
             return
         repo.transition(photo_id, State.STAGED, reason="copied and verified", run_id=ctx.run_id, bus=ctx.bus,
                         staged_path=str(dest), content_hash=digest, attempts=0)
+
+    def _failed(self, photo_id: int, msg: str, ctx: StageContext, *, permanent: bool) -> None:
+        attempts = repo.record_failure(photo_id, self.name, msg)
+        if permanent or attempts >= self.max_failures:
+            why = msg if permanent else f"{msg} ({attempts} runs in a row)"
+            repo.park_failed(photo_id, self.name, why, run_id=ctx.run_id, bus=ctx.bus)
+            ctx.bus.error(f"id={photo_id} {why} — parked as failed", source=self.name)
+        else:
+            ctx.bus.error(f"id={photo_id} {msg} (left imported; the next run tries again)", source=self.name)
 
 
 class ExifStage(Stage):
@@ -68,6 +84,7 @@ class ExifStage(Stage):
 
     name = "exif"
     input_state = State.STAGED
+    max_failures = 3
 
     def process(self, photo_id: int, ctx: StageContext) -> None:
         photo = Photo.get_by_id(photo_id)
@@ -161,6 +178,6 @@ class QueueStage(Stage):
                     repo.reserve_name(name, photo_id)
                 repo.transition(photo_id, State.QUEUED, reason=f"named {name}", run_id=ctx.run_id, file_name=name)
             self._index.add(name)
-        ctx.bus.info(f"id={photo_id} {photo.original_name} → {name}", source=self.name)
+        ctx.bus.info(f"id={photo_id} {display_path(photo.original_name)} → {name}", source=self.name)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .db import repo
 from .db.models import Photo
 from .errors import IllegalTransition
+from .fsnames import display_name
 from .imaging import ImageDecodeError, model_image_name, write_model_image
 from .stage import Stage, StageContext
 from .states import State
@@ -31,6 +32,7 @@ class ModelImageStage(Stage):
 
     name = "model_image"
     input_state = State.QUEUED
+    max_failures = 3  # a model image that cannot be written three runs in a row: parked as failed with the reason
     concurrency = 2
 
     def __init__(self, settings: "Settings | None" = None) -> None:
@@ -58,8 +60,9 @@ class ModelImageStage(Stage):
         cfg = ctx.settings.ollama
         try:
             path = write_model_image(staged, ctx.settings.ollama_tmp_dir, photo_id, cfg.image_max_px, cfg.image_quality)
-        except ImageDecodeError as exc:
+        except ImageDecodeError as exc:  # the staged copy cannot be decoded: no retry will change that
             self._fail(photo, ctx, f"cannot make the model image: {exc}")
+            repo.park_failed(photo_id, self.name, f"cannot make the model image: {exc}", run_id=ctx.run_id, bus=ctx.bus)
             return
         except OSError as exc:  # writing to data/ollama_tmp failed (disk full, permissions): not the photo's fault
             self._fail(photo, ctx, f"cannot write the model image into {ctx.settings.ollama_tmp_dir}: {exc}")
@@ -85,7 +88,7 @@ class ModelImageStage(Stage):
     def _fail(self, photo: Photo, ctx: StageContext, reason: str) -> None:
         attempts = repo.record_failure(photo.id, self.name, reason)
         ctx.bus.warning(
-            f"[MODEL-IMAGE] id={photo.id} {photo.original_name}: {reason} (failure {attempts}; left queued)",
+            f"[MODEL-IMAGE] id={photo.id} {display_name(photo.original_name)}: {reason} (failure {attempts})",
             source=self.name,
         )
 

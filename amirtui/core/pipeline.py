@@ -10,6 +10,7 @@ tried in this run is not handed to it again (a failing row can never make a stag
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from .db import repo
 from .db.models import Photo, database
 from .events import EventBus, RunFinished, RunStarted, StageProgressed
+from .fsnames import display_name
 from .logs import log_crash
 from .stage import Stage, StageContext
 from .states import PIPELINE_ORDER, State
@@ -39,6 +41,7 @@ class StageStats:
 
     done: int = 0
     failed: int = 0
+    skipped: int = 0  # moved on without the stage's work (the stage reported a ``skip_reason``); also in ``done``
     started_at: float | None = None
     busy_seconds: float = 0.0
     seen: set[int] = field(default_factory=set)
@@ -47,12 +50,53 @@ class StageStats:
 
 @dataclass
 class RunResult:
-    """How a pipeline run ended, with per-stage counts and times."""
+    """How a pipeline run ended, with per-stage counts and times.
+
+    ``outcome``: ``ok`` only when every row the run was given got through every stage (to review, for the full
+    pipeline); ``partial`` otherwise, with ``reasons`` counting rows per reason (see :data:`REASONS`) and
+    ``not_started`` naming each stage that could not start and why; ``cancelled``; ``failed`` (the runner crashed).
+    """
 
     run_id: int
     outcome: str
     stats: dict[str, StageStats]
     wall_seconds: float
+    reasons: dict[str, int] = field(default_factory=dict)
+    not_started: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
+    """Rows the run was given (waiting in a stage's input state at the start, or arriving during the run)."""
+
+    def headline(self) -> str:
+        """``ok: 12 row(s) through`` / ``partial: 3 of 12 row(s) not through — 2 row failed, 1 quarantined``."""
+        return outcome_text(self.outcome, self.rows, self.reasons, self.not_started)
+
+
+#: Why a row the run was given did not get through, in the words the summary uses.
+REASONS = {
+    "stage_not_started": "stage could not start",
+    "row_failed": "row failed",
+    "quarantined": "quarantined",
+    "skipped_captioning": "skipped captioning",
+}
+
+
+def outcome_text(outcome: str, rows: int, reasons: dict[str, int], not_started: dict[str, str]) -> str:
+    """``ok: 12 row(s) through`` / ``partial: 3 of 12 row(s) not through — row failed: 2; quarantined: 1``."""
+    return f"{outcome}: {_outcome_detail(outcome, rows, reasons, not_started)}"
+
+
+def _outcome_detail(outcome: str, rows: int, reasons: dict[str, int], not_started: dict[str, str]) -> str:
+    if outcome == "ok":
+        return f"{rows} row(s) through"
+    parts = [f"{REASONS.get(k, k)}: {n}" for k, n in reasons.items() if n]
+    if not_started:
+        stages = "; ".join(f"{name}: {why}" for name, why in not_started.items())
+        if reasons.get("stage_not_started"):
+            parts[list(k for k, n in reasons.items() if n).index("stage_not_started")] += f" ({stages})"
+        else:
+            parts.append(f"stage could not start ({stages})")
+    head = f"{sum(reasons.values())} of {rows} row(s) not through" if rows else "no rows"
+    return head + (" — " + "; ".join(parts) if parts else "")
 
 
 class Pipeline:
@@ -71,17 +115,24 @@ class Pipeline:
         self._lock = threading.Lock()
         self.stats: dict[str, StageStats] = {s.name: StageStats() for s in self.stages}
         self._pending_setup: dict = {}
+        self.run_id: int | None = None
+        self.not_started: dict[str, str] = {}
+        """Stages whose setup failed in this run: name → the error (their rows stay where they are)."""
 
     # ---------------------------------------------------------------- public
     def run(self) -> RunResult:
         """Run to completion in the calling thread (the TUI calls this from a thread worker)."""
         run = repo.start_run("pipeline")
+        self.run_id = run.id
         ctx = StageContext(settings=self.settings, bus=self.bus, run_id=run.id, cancel=self.cancel)
         self.bus.emit(RunStarted(run_id=run.id, kind="pipeline"))
         t0 = time.perf_counter()
         pools: dict[str, ThreadPoolExecutor] = {}
         outcome = "ok"
         ready: list[Stage] = []
+        inputs = [s.input_state.value for s in self.stages]
+        given = {r.id for r in Photo.select(Photo.id).where(Photo.state.in_(inputs))}
+        reasons: dict[str, int] = {}
         try:
             # Set stages up in parallel: loading pyiqa (~5 s) or warming a model must not hold back staging.
             with ThreadPoolExecutor(max_workers=len(self.stages) or 1, thread_name_prefix="amirtui-setup") as setup_pool:
@@ -92,6 +143,11 @@ class Pipeline:
                 self._schedule(ready, pools, ctx)
             if self.cancel.is_set():
                 outcome = "cancelled"
+            else:
+                given |= set().union(*(st.seen for st in self.stats.values()))
+                reasons = self._reasons(given)
+                if any(reasons.values()) or self.not_started:
+                    outcome = "partial"
         except BaseException as exc:
             outcome = "failed"
             log_crash("pipeline crashed", exc)
@@ -105,10 +161,36 @@ class Pipeline:
                 except Exception as exc:
                     log_crash("stage teardown failed", exc, context=stage.name)
             wall = time.perf_counter() - t0
-            summary = ", ".join(f"{n}: {s.done} done/{s.failed} failed" for n, s in self.stats.items())
+            stages = ", ".join(f"{n}: {s.done - s.skipped} done/{s.failed} failed" + (
+                f"/{s.skipped} skipped" if s.skipped else "") for n, s in self.stats.items())
+            summary = f"{_outcome_detail(outcome, len(given), reasons, self.not_started)} ({stages})"
             repo.finish_run(run.id, outcome, detail=summary)
-            self.bus.emit(RunFinished(run_id=run.id, kind="pipeline", outcome=outcome, summary=summary))
-        return RunResult(run_id=run.id, outcome=outcome, stats=self.stats, wall_seconds=wall)
+            self.bus.emit(RunFinished(run_id=run.id, kind="pipeline", outcome=outcome, summary=summary,
+                                      level=logging.INFO if outcome in ("ok", "cancelled") else logging.WARNING))
+        return RunResult(run_id=run.id, outcome=outcome, stats=self.stats, wall_seconds=wall, reasons=reasons,
+                         not_started=dict(self.not_started), rows=len(given))
+
+    def _reasons(self, given: set[int]) -> dict[str, int]:
+        """Count the rows of ``given`` that did not get through, per reason (see :data:`REASONS`)."""
+        from .captioning.stage import NO_AI_TEXT
+
+        by_input = {s.input_state.value: s for s in self.stages}
+        counts = dict.fromkeys(REASONS, 0)
+        ids = sorted(given)
+        for i in range(0, len(ids), 500):  # stay below SQLite's bound-variable limit
+            rows = Photo.select(Photo.id, Photo.state, Photo.gate_reasons).where(Photo.id.in_(ids[i:i + 500]))
+            for row in rows:
+                stage = by_input.get(row.state)
+                if stage is not None:  # still waiting for a stage of this pipeline
+                    counts["stage_not_started" if stage.name in self.not_started else "row_failed"] += 1
+                elif row.state in (State.FAILED.value, State.SOURCE_MISSING.value):
+                    counts["row_failed"] += 1
+                elif row.state == State.QUARANTINED.value:
+                    counts["quarantined"] += 1
+                elif row.state == State.NEEDS_WORK.value and any(
+                        isinstance(r, (list, tuple)) and r and r[0] == NO_AI_TEXT for r in (row.gate_reasons or [])):
+                    counts["skipped_captioning"] += 1
+        return {k: n for k, n in counts.items() if n}
 
     # ---------------------------------------------------------------- scheduling
     def _candidates(self, stage: Stage, ctx: StageContext, limit: int) -> list[int]:
@@ -141,7 +223,9 @@ class Pipeline:
             exc = fut.exception()
             if exc is not None:  # a stage that cannot start (e.g. no metric loads) is reported; the others go on
                 log_crash("stage setup failed", exc, context=stage.name)
-                self.bus.error(f"stage {stage.name} could not start: {exc}", source="pipeline")
+                self.not_started[stage.name] = f"{type(exc).__name__}: {exc}"
+                self.bus.error(f"stage {stage.name} could not start: {exc} — its rows stay where they are; "
+                               "`amirtui preflight` shows the fix", source="pipeline")
                 continue
             pools[stage.name] = ThreadPoolExecutor(max_workers=max(1, stage.concurrency),
                                                    thread_name_prefix=f"amirtui-{stage.name}")
@@ -202,21 +286,39 @@ class Pipeline:
         with self._lock:
             st.in_flight.discard(photo_id)
             st.seen.add(photo_id)
-        state = Photo.select(Photo.state).where(Photo.id == photo_id).scalar()
         if exc is not None:
             log_crash("stage failed on a row", exc, context=f"stage {stage.name}, photo {photo_id}")
+            error = display_name(f"{type(exc).__name__}: {exc}")
             try:
-                repo.record_failure(photo_id, stage.name, f"{type(exc).__name__}: {exc}")
+                repo.record_failure(photo_id, stage.name, error)
             except Exception as inner:  # the DB itself failing must not kill the callback thread silently
                 log_crash("could not record a failure", inner)
-            self.bus.error(f"id={photo_id} {stage.name} failed: {exc}", source=stage.name)
+            self.bus.error(f"id={photo_id} {stage.name} failed: {display_name(str(exc))}", source=stage.name)
+        if stage.max_failures and not self.cancel.is_set():
+            self._park_if_stuck(stage, photo_id)
+        state = Photo.select(Photo.state).where(Photo.id == photo_id).scalar()
         with self._lock:
-            if exc is None and state != stage.input_state.value:
+            if exc is None and state != stage.input_state.value and state != State.FAILED.value:
                 st.done += 1
-            elif not self.cancel.is_set():
+                if getattr(stage, "skip_reason", None):
+                    st.skipped += 1
+            elif not self.cancel.is_set() or state == State.FAILED.value:
                 st.failed += 1
         self._progress(stage)
         self._wake.set()
+
+    def _park_if_stuck(self, stage: Stage, photo_id: int) -> None:
+        """A row still in the stage's input state after ``max_failures`` failures of this stage (across runs) is
+        parked in ``failed`` with its last error, so no run retries it forever and the operator sees why."""
+        try:
+            row = Photo.select(Photo.state, Photo.attempts, Photo.error_stage, Photo.last_error).where(
+                Photo.id == photo_id).get()
+            if (row.state == stage.input_state.value and row.error_stage == stage.name
+                    and row.attempts >= (stage.max_failures or 0)):
+                repo.park_failed(photo_id, stage.name, f"{row.last_error} ({row.attempts} failures)",
+                                 run_id=self.run_id, bus=self.bus)
+        except Exception as exc:  # noqa: BLE001 - e.g. another actor moved the row meanwhile
+            log_crash("could not park a failing row", exc)
 
     def _progress(self, stage: Stage) -> None:
         st = self.stats[stage.name]
@@ -225,7 +327,8 @@ class Pipeline:
         waiting = Photo.select().where(Photo.state.in_(order[: idx + 1])).count()
         elapsed = time.perf_counter() - (st.started_at or time.perf_counter())
         self.bus.emit(StageProgressed(stage=stage.name, done=st.done, total=st.done + st.failed + waiting,
-                                      failed=st.failed, rate=(st.done / elapsed) if elapsed > 0 else 0.0))
+                                      failed=st.failed, skipped=st.skipped,
+                                      rate=(st.done / elapsed) if elapsed > 0 else 0.0))
 
 
 def pending_counts() -> dict[str, int]:

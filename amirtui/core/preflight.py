@@ -108,6 +108,22 @@ def _names_check(settings, secrets, remote: bool) -> Check:
     return names_check(settings, secrets, remote=remote)
 
 
+def _stage_checks(settings) -> Iterable[Check]:
+    """One red line per pipeline stage that could not start (its rows would wait forever), else one green line."""
+    from .pipeline import default_stages
+
+    stages = default_stages(settings)
+    out = []
+    for stage in stages:
+        why = stage.cannot_start(settings)
+        if why:
+            module = why.split("'")[1] if "'" in why else ""
+            out.append(Check(f"stage {stage.name}", RED, f"cannot start: {why}",
+                             fix=f"install it: ./scripts/start.sh installs every dependency (or pip install {module} "
+                                 "in amirtui's venv); until then its rows wait and runs end 'partial'"))
+    return out or [Check("pipeline stages", GREEN, f"all {len(stages)} stages can start")]
+
+
 def _publish_checks(settings, secrets) -> Iterable[Check]:
     from .publish.health import publish_checks
 
@@ -123,6 +139,7 @@ def run_checks(settings, secrets, *, include_remote: bool = True) -> list[Check]
         _disk(settings.data_dir),
         _lock(settings.data_dir),
     ]
+    checks += _guarded("pipeline stages", lambda: _stage_checks(settings))
     checks += _guarded("quality metrics", lambda: _quality_checks(settings))
     checks += _guarded("catalog names", lambda: [_names_check(settings, secrets, include_remote)])
     if include_remote:

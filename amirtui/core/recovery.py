@@ -27,6 +27,7 @@ from pathlib import Path
 from .db import repo
 from .db.models import Photo, PublishStep, Reservation, Run, StateChange, database, utcnow
 from .events import EventBus, RunFinished, RunStarted
+from .fsnames import display_name
 from .lock import pid_alive, read_lock
 from .recovery_files import (
     FileFindings,
@@ -314,7 +315,7 @@ def rollback(settings, bus: EventBus | None = None, run_id: int | None = None) -
             repo.transition(pid, State.ROLLED_BACK, actor=ACTOR, run_id=rec_id,
                             reason=f"run(s) {', '.join(str(t.id) for t in targets)} rolled back (was {state})")
             handed = _release_or_hand_over(pid)
-        report.actions.append(f"photo {pid} {photo.original_name}: {state} → rolled_back" + handed)
+        report.actions.append(f"photo {pid} {display_name(photo.original_name)}: {state} → rolled_back" + handed)
         report.actions += rollback_files(photo, settings)
         if bus is not None:
             from .events import RowChanged

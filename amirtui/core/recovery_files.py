@@ -112,8 +112,10 @@ def _original_ok(photo: Photo) -> bool:
 
 
 def staging_dest(photo: Photo, settings) -> Path:
-    """Where the staging stage puts this row's copy (mirrors :class:`~amirtui.core.ingest_stages.StagingStage`)."""
-    return settings.incoming_dir / str(photo.set_id) / f"{photo.id:06d}_{photo.original_name}"
+    """Where the staging stage puts this row's copy (the one rule is :func:`amirtui.core.staging.staging_dest`)."""
+    from .staging import staging_dest as dest
+
+    return dest(photo, settings)
 
 
 def _check_row(photo: Photo, settings, deep: bool) -> FileProblem | None:

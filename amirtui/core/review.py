@@ -20,6 +20,7 @@ from .db import repo
 from .db.models import Photo, PhotoSet, StateChange, database
 from .errors import AmirError, IllegalTransition, ReservationConflict
 from .events import EventBus, RowChanged
+from .fsnames import display_name
 from .states import REVIEWABLE, State
 
 log = logging.getLogger("amirtui.review")
@@ -193,7 +194,7 @@ def load_detail(photo_id: int) -> PhotoDetail:
     s = p.set
     scores = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in (p.scores or {}).items()}
     return PhotoDetail(
-        id=p.id, state=p.state, file_name=p.file_name, original_name=p.original_name,
+        id=p.id, state=p.state, file_name=p.file_name, original_name=display_name(p.original_name),
         set_label=f"{s.subject} / {s.location} / {s.folder}",
         caption=p.caption or "", alt_text=p.alt_text or "", keywords=list(p.keywords or []),
         ai_caption=p.ai_caption, ai_alt_text=p.ai_alt_text, ai_keywords=p.ai_keywords,

@@ -47,6 +47,11 @@ class Stage:
     concurrency: int = 1
     #: Rows handed to :meth:`process_batch` at once (>1 for batched GPU work); 1 means :meth:`process` per row.
     batch_size: int = 1
+    #: After this many failures of this stage on one row (across runs) the runner parks the row in ``failed`` with
+    #: its last error instead of handing it to the stage run after run; None = the stage decides itself.
+    max_failures: int | None = None
+    #: Modules the stage needs to start (checked by preflight without importing them: a red line with the fix).
+    requires: tuple[str, ...] = ()
 
     def setup(self, ctx: StageContext) -> None:
         """Load what the stage needs once per run."""
@@ -64,6 +69,19 @@ class Stage:
 
     def teardown(self, ctx: StageContext) -> None:
         """Release what :meth:`setup` loaded."""
+
+    def cannot_start(self, settings) -> str | None:
+        """Why this stage could not start with ``settings`` (a missing module), or None. Cheap: nothing is imported."""
+        import importlib.util
+
+        for module in self.requires:
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                return f"the Python module '{module}' is not installed"
+        return None
 
     def order_ok(self, photo_id: int, ctx: StageContext) -> bool:
         """Whether this row may be processed now (the naming stage waits for earlier rows of the set)."""

@@ -34,6 +34,7 @@ class State(StrEnum):
     PUBLISH_FAILED = "publish_failed"  # a publish step failed; retryable, continues from the last done step
     ROLLED_BACK = "rolled_back"  # its unfinished run was rolled back; kept as history
     SOURCE_MISSING = "source_missing"  # neither the staged copy nor the original can be found
+    FAILED = "failed"  # a stage failed for a reason retrying cannot change (see last_error); parked, visible
 
 
 S = State
@@ -46,7 +47,7 @@ REVIEWABLE: frozenset[State] = frozenset({S.PREFILLED, S.NEEDS_WORK, S.QUARANTIN
 
 #: States in which a row's reserved filename may be released by a rollback.
 UNPUBLISHED: frozenset[State] = frozenset(
-    set(PIPELINE_ORDER) | set(REVIEWABLE) | {S.APPROVED, S.REJECTED, S.PUBLISH_FAILED, S.SOURCE_MISSING}
+    set(PIPELINE_ORDER) | set(REVIEWABLE) | {S.APPROVED, S.REJECTED, S.PUBLISH_FAILED, S.SOURCE_MISSING, S.FAILED}
 )
 
 #: Terminal states: nothing moves out of them except an operator's explicit undo (rejected) or re-import.
@@ -55,6 +56,7 @@ TERMINAL: frozenset[State] = frozenset({S.PUBLISHED, S.ROLLED_BACK})
 _ROLLBACKABLE = (
     S.IMPORTED, S.STAGED, S.EXIF_READ, S.QUEUED, S.SCORED, S.MODEL_READY,
     S.PREFILLED, S.NEEDS_WORK, S.QUARANTINED, S.APPROVED, S.REJECTED, S.PUBLISH_FAILED, S.SOURCE_MISSING,
+    S.FAILED,
 )
 
 TRANSITIONS: dict[State, frozenset[State]] = {
@@ -74,7 +76,11 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.PUBLISHED: frozenset(),
     S.ROLLED_BACK: frozenset(),
     S.SOURCE_MISSING: frozenset({S.IMPORTED}),  # the original came back: stage again
+    S.FAILED: frozenset({S.IMPORTED, S.REJECTED}),  # fixed by the operator: start over; or given up on
 }
+# A stage that fails a row for good (changed since import, unreadable, undecodable) parks it in ``failed``.
+for _s in PIPELINE_ORDER:
+    TRANSITIONS[_s] = TRANSITIONS[_s] | {S.FAILED}
 # Roll back is allowed from every state that was never published.
 for _s in _ROLLBACKABLE:
     TRANSITIONS[_s] = TRANSITIONS[_s] | {S.ROLLED_BACK}

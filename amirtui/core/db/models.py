@@ -24,10 +24,42 @@ class JSONField(pw.TextField):
     """A text column holding JSON (lists, dicts)."""
 
     def db_value(self, value):
-        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+        if value is None:
+            return None
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a file name with undecodable bytes (lone surrogates): \udcXX escapes are lossless
+            text = json.dumps(value, ensure_ascii=True, sort_keys=True)
+        return text
 
     def python_value(self, value):
         return None if value is None else json.loads(value)
+
+
+class FsTextField(pw.TextField):
+    """Text that may be a file name or path exactly as the filesystem gave it (``os.fsdecode``).
+
+    A name that is not valid UTF-8 arrives as a str with lone surrogates (Python's surrogateescape), which SQLite
+    cannot store as text: such a value is stored as a BLOB of its raw bytes and read back as the very same str, so
+    the file can always be opened again. Valid UTF-8 names are stored as ordinary text (no schema change).
+    Display such a value through :func:`amirtui.core.fsnames.display_name`, never raw.
+    """
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        value = str(value)
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogateescape")
+
+    def python_value(self, value):
+        if isinstance(value, (bytes, memoryview)):
+            return bytes(value).decode("utf-8", "surrogateescape")
+        return value
 
 
 class BaseModel(pw.Model):
@@ -77,8 +109,8 @@ class Photo(BaseModel):
     seq = pw.IntegerField(default=0)  # order inside the set (deterministic naming order)
 
     # originals and staging
-    original_path = pw.TextField()
-    original_name = pw.CharField()
+    original_path = FsTextField()  # exactly as the filesystem gave it (see FsTextField)
+    original_name = FsTextField()
     original_size = pw.BigIntegerField(null=True)
     original_mtime = pw.FloatField(null=True)
     content_hash = pw.CharField(null=True, index=True)  # sha256 of the original bytes
@@ -199,7 +231,7 @@ class Refusal(BaseModel):
     """A source file refused at import (not an image, truncated, bomb, pipe…) with its specific reason."""
 
     set = pw.ForeignKeyField(PhotoSet, backref="refusals", on_delete="RESTRICT")
-    path = pw.TextField()
+    path = FsTextField()
     reason = pw.TextField()
     run = pw.ForeignKeyField(Run, null=True, on_delete="SET NULL")
     at = pw.DateTimeField(default=utcnow)

@@ -14,6 +14,7 @@ import peewee as pw
 
 from ..errors import ReservationConflict
 from ..events import EventBus, RowChanged
+from ..fsnames import storable_text
 from ..states import State, check_transition
 from .models import Photo, PublishStep, Reservation, Run, StateChange, database, utcnow
 
@@ -45,6 +46,12 @@ def transition(
     the transition raises :class:`~amirtui.core.errors.IllegalTransition` instead of clobbering that work.
     """
     to = State(to)
+    # Messages may quote a file name with undecodable bytes: stored escaped (the name itself lives losslessly in
+    # the FsTextField columns). Only free-text fields; paths keep their exact value.
+    reason = storable_text(reason)
+    for key in ("last_error", "scoring_reason"):
+        if isinstance(fields.get(key), str):
+            fields[key] = storable_text(fields[key])
     with database.atomic("IMMEDIATE"):
         # Only the state column: the row has ~70 columns and this runs for every row at every stage.
         raw_state = Photo.select(Photo.state).where(Photo.id == photo_id).scalar()
@@ -75,11 +82,23 @@ def update_fields(photo_id: int, **fields: Any) -> None:
 
 def record_failure(photo_id: int, stage: str, error: str) -> int:
     """Count one failure of ``stage`` for a photo and keep the error; returns the new attempt count."""
+    error = storable_text(error)
     with database.atomic("IMMEDIATE"):
         Photo.update(attempts=Photo.attempts + 1, last_error=error[:2000], error_stage=stage, updated_at=utcnow()).where(
             Photo.id == photo_id
         ).execute()
         return Photo.get_by_id(photo_id).attempts
+
+
+def park_failed(photo_id: int, stage: str, reason: str, *, run_id: int | None = None,
+                bus: EventBus | None = None) -> State:
+    """Move a row that failed ``stage`` for a reason retrying cannot change into ``failed``, keeping the reason
+    (``last_error``, ``error_stage`` and the history), so no run retries it and the operator sees why. A filename
+    it held is released (a re-import after the fix takes a fresh one)."""
+    before = transition(photo_id, State.FAILED, reason=f"{stage} failed: {reason}"[:500], run_id=run_id, bus=bus,
+                        last_error=reason[:2000], error_stage=stage)
+    release_name(photo_id, f"failed at {stage}")
+    return before
 
 
 def history(photo_id: int) -> list[StateChange]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ..fsnames import display_name
+
 #: Column order as the website's table has them. ``File_Name`` is the one UNIQUE key besides ``id``.
 COLUMNS: tuple[str, ...] = (
     "Folder", "File_Name", "Path", "Thumb_Path", "DateTime", "Camera", "Lens_model", "Width", "Height", "Exposure",
@@ -86,7 +88,7 @@ def build_row(photo: Any, *, folder: str, location: str, web_url: str, thumb_url
         "Location": location,
         "QR": photo.qr,
         "QC_Status": photo.qc_band or "",
-        "Original_File_Name": photo.original_name,
+        "Original_File_Name": display_name(photo.original_name),  # undecodable bytes as \xNN: MySQL holds text
         "nima_score": photo.nima_score,
         "blur_score": photo.blur_score,
         "brightness_score": photo.brightness_score,

@@ -169,6 +169,12 @@ class ScoringStage(Stage):
         self.concurrency = concurrency or 1
         self.scorer: Scorer | None = None
 
+    requires = ("torch", "pyiqa")  # checked by preflight (a red line with the fix) without importing them
+
+    def cannot_start(self, settings) -> str | None:
+        """pyiqa and torch are needed only when quality scoring is on."""
+        return super().cannot_start(settings) if settings.quality.enabled else None
+
     def setup(self, ctx: StageContext) -> None:
         """Load the configured metrics once for the run; missing ones are skipped with one warning each."""
         self.concurrency = self._explicit_concurrency or ctx.settings.quality.workers

@@ -23,6 +23,7 @@ from textual.widgets import Checkbox, DataTable, DirectoryTree, Footer, Input, L
 from ...core import naming, taxonomy
 from ...core.db.models import PhotoSet
 from ...core.errors import AmirError
+from ...core.fsnames import display_name
 from ...core.ingest import SetSpec, import_sets, validate_set
 from ..bindings import bind
 
@@ -214,7 +215,7 @@ class ImportScreen(Screen):
             for problem in ps.problems:
                 lines.append(f"[b red]✗[/] {escape(ps.label)}: {escape(problem)}")
             for path, reason in ps.refused:
-                lines.append(f"refused {escape(path.name)} ({escape(ps.label)}): {escape(reason)}")
+                lines.append(f"refused {escape(display_name(path.name))} ({escape(ps.label)}): {escape(reason)}")
         self.query_one("#import-refused", Static).update("\n".join(lines) or "no refused files")
 
     def action_remove_set(self) -> None:
