@@ -9,25 +9,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-GREEN, YELLOW, RED = "green", "yellow", "red"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One preflight line."""
-
-    name: str
-    level: str  # green | yellow | red
-    found: str
-    fix: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.level != RED
+from .checks import GREEN, RED, YELLOW, Check  # re-exported: callers may keep importing them from here
 
 
 def _writable(name: str, path: Path) -> Check:
@@ -82,7 +67,7 @@ def _ollama_checks(settings) -> Iterable[Check]:
     if not settings.ollama.enabled:
         return [Check("ollama", YELLOW, "captioning disabled (ollama.enabled: false)",
                       fix="rows arrive in review as needs_work for manual text")]
-    from .captioning.client import preflight_checks
+    from .captioning.status import preflight_checks
 
     return preflight_checks(settings)
 
