@@ -9,6 +9,7 @@ import time
 
 from .config import Settings, load_settings
 from .core.events import Event, EventBus, RowChanged, StageProgressed
+from .core.safe_text import escape_control
 
 WRITING = {"tui", "import", "run", "publish", "recover", "db"}
 
@@ -98,17 +99,23 @@ def _import(settings: Settings, args) -> int:
     spec = SetSpec(sources=args.sources, subject=args.subject, location=args.location, folder=args.folder,
                    confirm_new=args.confirm_new)
     report = import_sets([spec], settings, _bus(), smoke=args.smoke)
-    for res in report.sets:
-        for path, reason in res.refused:
-            print(f"refused {path}: {reason}", file=sys.stderr)
-        for path, why in res.duplicates:
-            print(f"skipped {path}: {why}", file=sys.stderr)
-        for problem in res.problems:
-            print(f"problem: {problem}", file=sys.stderr)
+    # refusals, duplicates and problems were printed once already, as the import's events (escaped)
     if not report.ok:
+        if not args.confirm_new and _new_taxonomy(settings, spec):
+            print("  fix: check the spelling, or add --confirm-new to accept the new Folder/Location", file=sys.stderr)
         return 1
     print(f"imported {report.accepted} photo(s); run `amirtui run --headless` or open the TUI to process them")
     return 0
+
+
+def _new_taxonomy(settings: Settings, spec) -> bool:
+    """True when the import waits for a Folder or Location to be confirmed (what --confirm-new does)."""
+    if not settings.ingest.confirm_new_taxonomy:
+        return False
+    from .core.ingest import known_taxonomy
+
+    return any(value.strip() and value.strip().casefold() not in known_taxonomy(kind)
+               for kind, value in (("folder", spec.folder), ("location", spec.location)))
 
 
 def _run(settings: Settings, args) -> int:
@@ -140,7 +147,7 @@ def _publish(settings: Settings, args) -> int:
     summary = publisher.run(ids, validate_after=True, secrets=secrets)
     print(summary.text())
     for pid, step, error in summary.failed[:20]:
-        print(f"  failed id={pid} at {step}: {error}", file=sys.stderr)
+        print(f"  failed id={pid} at {step}: {escape_control(error)}", file=sys.stderr)
     if summary.validation is not None and not summary.validation.ok:
         for line in summary.validation.summary_lines():
             print(f"  {line}", file=sys.stderr)

@@ -3,6 +3,10 @@
 The pipeline never touches widgets: it emits events here. The TUI turns them into Textual messages
 (``post_message`` is thread-safe), the headless CLI turns them into log lines and a progress line. Every event's text
 is also written to ``logs/latest_run.log`` by :class:`RunLogSink`.
+
+An event's :meth:`Event.text` is always one safe line: whatever a subclass's ``text`` builds from file names, EXIF,
+model output or operator input passes through :func:`amirtui.core.safe_text.escape_control` (wrapped in once per
+class by ``__init_subclass__``), so no listener can print a raw terminal escape. The fields keep the raw values.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .redact import redact
+from .safe_text import escape_control
 
 log = logging.getLogger("amirtui.run")
 
@@ -27,8 +32,19 @@ class Event:
     level: int = field(default=logging.INFO, kw_only=True)
 
     def text(self) -> str:
-        """One human-readable line for logs."""
+        """One human-readable line for logs (control characters escaped)."""
         return type(self).__name__
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("text")
+        if own is not None and not getattr(own, "_escapes", False):
+            def text(self, _own=own) -> str:
+                return escape_control(_own(self))
+
+            text.__doc__ = own.__doc__
+            text._escapes = True  # type: ignore[attr-defined]
+            cls.text = text  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
