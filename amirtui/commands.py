@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 
@@ -34,6 +35,9 @@ def _console_printer(stream=sys.stderr):
 
 def _prepare(args: argparse.Namespace) -> Settings:
     settings = load_settings(args.config)
+    # Everything amirtui creates (review DB, staged originals, logs, reports, backups) is the owner's alone,
+    # whatever the umask of the shell; published files are made readable explicitly by the local target.
+    os.umask(0o077)
     from .core.logs import setup_logging
 
     setup_logging(settings.logs_dir, settings.data_dir)
@@ -51,19 +55,17 @@ def dispatch(args: argparse.Namespace) -> int:
     if command == "models":
         return _models_fetch(settings)
     lock = None
-    if command in WRITING and not (command == "db" and args.db_command == "backup"):
-        from .core.lock import InstanceLock
+    reporting = command == "recover" and not (args.resume or args.rollback)  # `recover [--status]` only reports
+    if command in WRITING and not reporting and not (command == "db" and args.db_command == "backup"):
+        from .core.lock import InstanceLock, lock_state
 
         lock = InstanceLock(settings.data_dir)
         # Recovering from a crash is what `recover` is for: a lock left by a dead process must not stop it.
         clear = args.clear_stale_lock or command == "recover"
-        if clear:
-            from .core.lock import read_lock
-
-            stale = read_lock(lock.path)
-            if stale is not None and not stale.alive:
-                print(f"cleared the stale lock of dead pid {stale.pid} on {stale.host}", file=sys.stderr)
+        state, stale = lock_state(settings.data_dir)
         lock.acquire(clear_stale=clear)
+        if clear and state == "stale" and stale is not None:
+            print(f"cleared the stale lock of dead pid {stale.pid} on {stale.host}", file=sys.stderr)
     try:
         from .core.db import open_db
 
@@ -164,6 +166,12 @@ def _recover(settings: Settings, args) -> int:
         print(recovery.resume(settings, bus).text())
     else:
         print(recovery.detect(settings).text())
+        from .core.lock import lock_state
+
+        state, info = lock_state(settings.data_dir)
+        if state == "stale" and info is not None:  # reported, never removed here
+            print(f"a stale lock of dead pid {info.pid} on {info.host} is left: `amirtui recover --resume` or "
+                  "`amirtui recover --clear-lock` removes it")
     return 0
 
 
@@ -238,18 +246,21 @@ def _models_fetch(settings: Settings) -> int:
 
 
 def _clear_lock(settings: Settings) -> int:
-    from .core.lock import InstanceLock, read_lock
+    from .core.errors import LockHeld
+    from .core.lock import clear_stale_lock, lock_state
 
-    lock = InstanceLock(settings.data_dir)
-    info = read_lock(lock.path)
-    if info is None:
-        print("no lock file; nothing to clear")
+    state, info = lock_state(settings.data_dir)
+    if state == "free":
+        print("no lock file; nothing to clear" if info is None else "the lock is free; nothing to clear")
         return 0
-    if info.alive:
-        print(f"the lock belongs to a live process (pid {info.pid} on {info.host}); not cleared", file=sys.stderr)
+    if state == "held":
+        who = f"pid {info.pid} on {info.host}" if info else "a running process"
+        print(f"the lock belongs to a live process ({who}); not cleared", file=sys.stderr)
         return 1
-    lock.path.unlink(missing_ok=True)
-    print(f"cleared stale lock of pid {info.pid} on {info.host}")
+    try:
+        dead = clear_stale_lock(settings.data_dir)
+    except LockHeld as exc:
+        print(f"{exc.detail}; not cleared", file=sys.stderr)
+        return 1
+    print(f"cleared stale lock of pid {dead.pid} on {dead.host}" if dead else "nothing to clear")
     return 0
-
-

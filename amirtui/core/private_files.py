@@ -75,7 +75,7 @@ def mode_checks(settings: Any) -> list[Check]:
     """One preflight line: green when data/, logs/ and what they hold are owner-only, yellow naming the wider ones."""
     wide: list[str] = []
     for root in _private_roots(settings):
-        if not root.exists():
+        if not root.is_dir():  # missing, or a file in its place: the "writable" lines report that
             continue
         candidates = [root, root / "backups"] + [p for p in root.iterdir() if p.is_file()]
         for p in candidates:
