@@ -27,7 +27,7 @@ class SafeStream(io.TextIOBase):
         self.raw = raw
 
     def write(self, s: str) -> int:
-        self.raw.write(redact(escape_control(s, keep="\n\t\r")))
+        self.raw.write(escape_control(redact(s), keep="\n\t\r"))
         return len(s)
 
     def flush(self) -> None:

@@ -143,12 +143,17 @@ def _publish(settings: Settings, args) -> int:
     from .core.publish.publisher import Publisher
     from .secrets import load_secrets
 
+    from .core.events import PublishStepDone
+
     secrets = load_secrets(settings)
-    publisher = Publisher(settings, secrets=secrets, bus=_bus())
+    bus = _bus()
+    shown: set[tuple[int, str]] = set()  # failures the console already printed as events: printed once only
+    bus.subscribe(lambda e: shown.add((e.photo_id, e.step)) if isinstance(e, PublishStepDone) and not e.ok else None)
+    publisher = Publisher(settings, secrets=secrets, bus=bus)
     ids = publisher.eligible_ids()[: args.limit] if args.limit else None
     summary = publisher.run(ids, validate_after=True, secrets=secrets)
     print(summary.text())
-    for pid, step, error in summary.failed[:20]:
+    for pid, step, error in [f for f in summary.failed if (f[0], f[1]) not in shown][:20]:
         print(f"  failed id={pid} at {step}: {escape_control(error)}", file=sys.stderr)
     if summary.validation is not None and not summary.validation.ok:
         for line in summary.validation.summary_lines():

@@ -5,8 +5,9 @@ The pipeline never touches widgets: it emits events here. The TUI turns them int
 is also written to ``logs/latest_run.log`` by :class:`RunLogSink`.
 
 An event's :meth:`Event.text` is always one safe line: whatever a subclass's ``text`` builds from file names, EXIF,
-model output or operator input passes through :func:`amirtui.core.safe_text.escape_control` (wrapped in once per
-class by ``__init_subclass__``), so no listener can print a raw terminal escape. The fields keep the raw values.
+model output or operator input passes through :func:`amirtui.core.redact.redact` and
+:func:`amirtui.core.safe_text.escape_control` (wrapped in once per class by ``__init_subclass__``), so no listener
+can print a secret or a raw terminal escape. The fields keep the raw values.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class Event:
         own = cls.__dict__.get("text")
         if own is not None and not getattr(own, "_escapes", False):
             def text(self, _own=own) -> str:
-                return escape_control(_own(self))
+                return escape_control(redact(_own(self)))
 
             text.__doc__ = own.__doc__
             text._escapes = True  # type: ignore[attr-defined]

@@ -30,14 +30,14 @@ class RedactingFormatter(logging.Formatter):
     control characters: the message becomes exactly one line; a traceback keeps its line breaks only."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = escape_control(record.message)
+        record.message = escape_control(redact(record.message))  # mask first: a secret may hold a control char
         return super().formatMessage(record)
 
     def formatException(self, ei) -> str:
-        return escape_control(super().formatException(ei), keep="\n")
+        return escape_control(redact(super().formatException(ei)), keep="\n")
 
     def formatStack(self, stack_info: str) -> str:
-        return escape_control(super().formatStack(stack_info), keep="\n")
+        return escape_control(redact(super().formatStack(stack_info)), keep="\n")
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
@@ -84,8 +84,8 @@ def setup_logging(logs_dir: Path, data_dir: Path, *, level: int = logging.INFO) 
 def log_crash(kind: str, exc: BaseException, context: str = "") -> None:
     """Append an unexpected exception to ``data/crash_runtime.log``: timestamp, kind, context, traceback (redacted)."""
     path = _crash_path
-    text = escape_control("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), keep="\n")
-    head = escape_control(f"{kind}{' — ' + context if context else ''}")
+    text = escape_control(redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__))), keep="\n")
+    head = escape_control(redact(f"{kind}{' — ' + context if context else ''}"))
     entry = f"=== {dt.datetime.now().isoformat(timespec='seconds')} {head}\n{text}\n"
     logging.getLogger("amirtui").error("%s: %s (%s) — traceback in crash_runtime.log", kind, exc, context or "no context")
     if path is None:
@@ -99,7 +99,7 @@ def log_crash(kind: str, exc: BaseException, context: str = "") -> None:
 def masked_traceback(exc: BaseException) -> str:
     """The traceback of ``exc`` as text with secrets masked and control characters escaped (for a console)."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return redact(escape_control(text, keep="\n"))
+    return escape_control(redact(text), keep="\n")
 
 
 def crash_log_path() -> Path | None:
