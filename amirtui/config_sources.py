@@ -232,6 +232,8 @@ def error_lines(errors: list[dict[str, Any]], origins: dict[tuple[str, ...], str
             err.get("input"), dict) else ""
         example_key = ".".join(p for p in loc if not p.isdigit())
         example = example_for(example_key, settings_cls)
+        if isinstance(example, dict) and len(example) > 2:  # a whole section: its first keys show the shape
+            example = dict(list(example.items())[:2])
         if example is None or example == "" or example == [] or example == {}:
             hint = ""
         elif origin.startswith("environment"):
