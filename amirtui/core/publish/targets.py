@@ -254,7 +254,10 @@ class LocalTarget(BaseTarget):
 
     def _makedirs(self, directory: str) -> None:
         d = self._p(directory)
-        missing = [d, *d.parents][: len([x for x in [d, *d.parents] if not x.exists()])]
+        missing, p = [], d
+        while not p.exists():
+            missing.append(p)
+            p = p.parent
         d.mkdir(parents=True, exist_ok=True)
         for made in missing:  # published = public: readable by a web server whatever amirtui's private umask
             os.chmod(made, 0o755)
