@@ -15,7 +15,7 @@ from .core.safe_text import escape_control
 WRITING = {"tui", "import", "run", "publish", "recover", "db"}
 
 
-def _console_printer(stream=sys.stderr):
+def _console_printer(stream=None):
     """An event listener that prints log-worthy events and a throttled stage-progress line."""
     last: dict[str, float] = {}
 
@@ -28,7 +28,7 @@ def _console_printer(stream=sys.stderr):
                 return
             last[event.stage] = now
         prefix = "" if event.level <= logging.INFO else f"{logging.getLevelName(event.level)}: "
-        print(prefix + event.text(), file=stream, flush=True)
+        print(prefix + event.text(), file=stream or sys.stderr, flush=True)  # sys.stderr now: the CLI's safe stream
 
     return listener
 
