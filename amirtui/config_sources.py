@@ -97,8 +97,12 @@ def env_overlay(settings_cls: type[BaseModel], environ: Mapping[str, str] | None
             if info is None or info.exclude:
                 where = ".".join(path) or "the top level"
                 known = ", ".join(sorted(k for k, f in model.model_fields.items() if not f.exclude)) if model else ""
+                secretish = any(w in part for w in ("password", "passwd", "passphrase", "secret", "token"))
+                hint = (" — secrets are AMIRTUI_MYSQL_PASSWORD, AMIRTUI_FTP_PASSWORD, AMIRTUI_SFTP_PASSWORD, "
+                        "AMIRTUI_SFTP_KEY_PASSPHRASE (environment or the 0600 secrets file)") if secretish else \
+                    f" — known keys: {known}"
                 problems.append(f"{'.'.join(path + [part])} (from environment variable {var}): unknown key in "
-                                f"{where} — known keys: {known}")
+                                f"{where}{hint}")
                 break
             path.append(part)
             annotation = info.annotation

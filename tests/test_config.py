@@ -130,6 +130,8 @@ def cli(cfg: Path, *args: str, env_extra: dict | None = None) -> subprocess.Comp
     ("AMIRTUI_NAMING__COUNTER_WIDHT", "3", "naming.counter_widht", "unknown key in naming", "counter_width"),
     ("AMIRTUI_OLAMA__ENABLED", "false", "olama", "unknown key", "ollama"),
     ("AMIRTUI_PUBLISH__PORT__NUMBER", "21", "publish.port", "no sub-key", "AMIRTUI_PUBLISH__PORT"),
+    ("AMIRTUI_PUBLISH__MYSQL__PASSWORD", "hunter22", "publish.mysql.password", "unknown key",
+     "AMIRTUI_MYSQL_PASSWORD"),
 ])
 def test_a_bad_environment_variable_is_one_line_with_key_origin_problem_and_example(tmp_path, var, value, key,
                                                                                      wrong, example):
@@ -143,6 +145,7 @@ def test_a_bad_environment_variable_is_one_line_with_key_origin_problem_and_exam
     assert f"{key} (from environment variable {var})" in line and wrong in line and example in line, line
     assert len(proc.stderr.strip().splitlines()) <= 2  # one heading at most, then the line
     assert not (tmp_path / "data").exists()
+    assert "hunter22" not in proc.stderr
 
 
 @pytest.mark.parametrize("yaml_text, key, wrong, example", [
