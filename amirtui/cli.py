@@ -8,10 +8,43 @@ start-up problem (bad config, lock held).
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
 from .core.errors import AmirError
+from .core.redact import redact
+from .core.safe_text import escape_control
+
+
+class SafeStream(io.TextIOBase):
+    """stdout/stderr of the headless commands: every write has its secrets masked and its control characters
+    escaped (line breaks, tabs and carriage returns kept), so no printed file name or server answer can drive the
+    terminal. Values from files, EXIF, servers or the model are escaped where they are formatted too; this is the
+    net under them."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+
+    def write(self, s: str) -> int:
+        self.raw.write(escape_control(redact(s), keep="\n\t\r"))
+        return len(s)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        return self.raw.isatty()
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+
+def _is_tui(args: argparse.Namespace) -> bool:
+    return args.command in (None, "tui") or (args.command == "run" and not getattr(args, "headless", False))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,6 +93,17 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``amirtui`` console script."""
     args = _parser().parse_args(argv)
+    if _is_tui(args):  # Textual writes terminal sequences itself; the TUI escapes what it displays
+        return _main(args)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        return _main(args)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         from . import commands
 
@@ -69,22 +113,39 @@ def main(argv: list[str] | None = None) -> int:
         if exc.fix:
             print(f"  fix: {exc.fix}", file=sys.stderr)
         return 2
-    except Exception as exc:
-        if "database is locked" not in str(exc):
-            raise
-        from .config import load_settings
-        from .core.recovery import locked_message
-
-        try:
-            db_path = load_settings(args.config).db_path
-        except AmirError:
-            db_path = None
-        holder = locked_message(db_path) if db_path else str(exc)
-        print(f"amirtui: {holder}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("amirtui: interrupted — the database is consistent; run again to resume", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if "database is locked" in str(exc):
+            return _locked(args, exc)
+        return _crashed(args, exc)
+
+
+def _locked(args: argparse.Namespace, exc: Exception) -> int:
+    from .config import load_settings
+    from .core.recovery import locked_message
+
+    try:
+        db_path = load_settings(args.config).db_path
+    except AmirError:
+        db_path = None
+    holder = locked_message(db_path) if db_path else str(exc)
+    print(f"amirtui: {holder}", file=sys.stderr)
+    return 2
+
+
+def _crashed(args: argparse.Namespace, exc: Exception) -> int:
+    """An unexpected exception: the traceback goes to data/crash_runtime.log and the console, secrets masked."""
+    from .core.logs import crash_log_path, log_crash, masked_traceback
+
+    log_crash("command crashed", exc, context=f"amirtui {args.command or 'tui'}")
+    print(masked_traceback(exc), file=sys.stderr, end="")
+    where = crash_log_path()
+    saved = f"; the traceback is saved in {where}" if where else ""
+    print(f"amirtui: unexpected error {type(exc).__name__}{saved} — the database is consistent; please report it",
+          file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 
 from .config import Settings, load_settings
 from .core.events import Event, EventBus, RowChanged, StageProgressed
+from .core.safe_text import escape_control
 
 WRITING = {"tui", "import", "run", "publish", "recover", "db", "catalog"}
 
 
-def _console_printer(stream=sys.stderr):
+def _console_printer(stream=None):
     """An event listener that prints log-worthy events and a throttled stage-progress line."""
     last: dict[str, float] = {}
 
@@ -26,13 +28,16 @@ def _console_printer(stream=sys.stderr):
                 return
             last[event.stage] = now
         prefix = "" if event.level <= logging.INFO else f"{logging.getLevelName(event.level)}: "
-        print(prefix + event.text(), file=stream, flush=True)
+        print(prefix + event.text(), file=stream or sys.stderr, flush=True)  # sys.stderr now: the CLI's safe stream
 
     return listener
 
 
 def _prepare(args: argparse.Namespace) -> Settings:
     settings = load_settings(args.config)
+    # Everything amirtui creates (review DB, staged originals, logs, reports, backups) is the owner's alone,
+    # whatever the umask of the shell; published files are made readable explicitly by the local target.
+    os.umask(0o077)
     from .core.logs import setup_logging
 
     setup_logging(settings.logs_dir, settings.data_dir)
@@ -50,19 +55,17 @@ def dispatch(args: argparse.Namespace) -> int:
     if command == "models":
         return _models_fetch(settings)
     lock = None
-    if command in WRITING and not (command == "db" and args.db_command == "backup"):
-        from .core.lock import InstanceLock
+    reporting = command == "recover" and not (args.resume or args.rollback)  # `recover [--status]` only reports
+    if command in WRITING and not reporting and not (command == "db" and args.db_command == "backup"):
+        from .core.lock import InstanceLock, lock_state
 
         lock = InstanceLock(settings.data_dir)
         # Recovering from a crash is what `recover` is for: a lock left by a dead process must not stop it.
         clear = args.clear_stale_lock or command == "recover"
-        if clear:
-            from .core.lock import read_lock
-
-            stale = read_lock(lock.path)
-            if stale is not None and not stale.alive:
-                print(f"cleared the stale lock of dead pid {stale.pid} on {stale.host}", file=sys.stderr)
+        state, stale = lock_state(settings.data_dir)
         lock.acquire(clear_stale=clear)
+        if clear and state == "stale" and stale is not None:
+            print(f"cleared the stale lock of dead pid {stale.pid} on {stale.host}", file=sys.stderr)
     try:
         from .core.db import open_db
 
@@ -93,22 +96,18 @@ def _tui(settings: Settings, args) -> int:
 
 
 def _import(settings: Settings, args) -> int:
-    from .core.fsnames import display_name, display_path
     from .core.ingest import SetSpec, import_sets
 
     spec = SetSpec(sources=args.sources, subject=args.subject, location=args.location, folder=args.folder,
                    confirm_new=args.confirm_new)
     report = import_sets([spec], settings, _bus(), smoke=args.smoke)
+    # refusals, duplicates and problems were printed once already, as the import's events (escaped)
     for res in report.sets:
-        for path, reason in res.refused:
-            print(f"refused {display_path(path)}: {reason}", file=sys.stderr)
-        for path, why in res.duplicates:
-            print(f"skipped {display_path(path)}: {why}", file=sys.stderr)
-        for problem in res.problems:
-            print(f"problem: {display_name(problem)}", file=sys.stderr)
         if res.refusals_recorded and not report.ok:
             print(res.summary() + " (refusals recorded in the database)", file=sys.stderr)
     if not report.ok:
+        if not args.confirm_new and _new_taxonomy(settings, spec):
+            print("  fix: check the spelling, or add --confirm-new to accept the new Folder/Location", file=sys.stderr)
         return 1
     print(f"imported {report.accepted} photo(s); run `amirtui run --headless` or open the TUI to process them")
     return 0
@@ -116,6 +115,16 @@ def _import(settings: Settings, args) -> int:
 
 #: `amirtui run --headless` exit codes (README "Run outcomes and exit codes").
 RUN_EXIT = {"ok": 0, "failed": 1, "partial": 3, "cancelled": 4}
+
+
+def _new_taxonomy(settings: Settings, spec) -> bool:
+    """True when the import waits for a Folder or Location to be confirmed (what --confirm-new does)."""
+    if not settings.ingest.confirm_new_taxonomy:
+        return False
+    from .core.ingest import known_taxonomy
+
+    return any(value.strip() and value.strip().casefold() not in known_taxonomy(kind)
+               for kind, value in (("folder", spec.folder), ("location", spec.location)))
 
 
 def _run(settings: Settings, args) -> int:
@@ -142,13 +151,18 @@ def _publish(settings: Settings, args) -> int:
     from .core.publish.publisher import Publisher
     from .secrets import load_secrets
 
+    from .core.events import PublishStepDone
+
     secrets = load_secrets(settings)
-    publisher = Publisher(settings, secrets=secrets, bus=_bus())
+    bus = _bus()
+    shown: set[tuple[int, str]] = set()  # failures the console already printed as events: printed once only
+    bus.subscribe(lambda e: shown.add((e.photo_id, e.step)) if isinstance(e, PublishStepDone) and not e.ok else None)
+    publisher = Publisher(settings, secrets=secrets, bus=bus)
     ids = publisher.eligible_ids()[: args.limit] if args.limit else None
     summary = publisher.run(ids, validate_after=True, secrets=secrets)
     print(summary.text())
-    for pid, step, error in summary.failed[:20]:
-        print(f"  failed id={pid} at {step}: {error}", file=sys.stderr)
+    for pid, step, error in [f for f in summary.failed if (f[0], f[1]) not in shown][:20]:
+        print(f"  failed id={pid} at {step}: {escape_control(error)}", file=sys.stderr)
     if summary.validation is not None and not summary.validation.ok:
         for line in summary.validation.summary_lines():
             print(f"  {line}", file=sys.stderr)
@@ -165,6 +179,12 @@ def _recover(settings: Settings, args) -> int:
         print(recovery.resume(settings, bus).text())
     else:
         print(recovery.detect(settings).text())
+        from .core.lock import lock_state
+
+        state, info = lock_state(settings.data_dir)
+        if state == "stale" and info is not None:  # reported, never removed here
+            print(f"a stale lock of dead pid {info.pid} on {info.host} is left: `amirtui recover --resume` or "
+                  "`amirtui recover --clear-lock` removes it")
     return 0
 
 
@@ -259,18 +279,21 @@ def _models_fetch(settings: Settings) -> int:
 
 
 def _clear_lock(settings: Settings) -> int:
-    from .core.lock import InstanceLock, read_lock
+    from .core.errors import LockHeld
+    from .core.lock import clear_stale_lock, lock_state
 
-    lock = InstanceLock(settings.data_dir)
-    info = read_lock(lock.path)
-    if info is None:
-        print("no lock file; nothing to clear")
+    state, info = lock_state(settings.data_dir)
+    if state == "free":
+        print("no lock file; nothing to clear" if info is None else "the lock is free; nothing to clear")
         return 0
-    if info.alive:
-        print(f"the lock belongs to a live process (pid {info.pid} on {info.host}); not cleared", file=sys.stderr)
+    if state == "held":
+        who = f"pid {info.pid} on {info.host}" if info else "a running process"
+        print(f"the lock belongs to a live process ({who}); not cleared", file=sys.stderr)
         return 1
-    lock.path.unlink(missing_ok=True)
-    print(f"cleared stale lock of pid {info.pid} on {info.host}")
+    try:
+        dead = clear_stale_lock(settings.data_dir)
+    except LockHeld as exc:
+        print(f"{exc.detail}; not cleared", file=sys.stderr)
+        return 1
+    print(f"cleared stale lock of pid {dead.pid} on {dead.host}" if dead else "nothing to clear")
     return 0
-
-

@@ -1,7 +1,9 @@
-"""Settings: documented defaults ← ``config.yaml`` ← ``AMIRTUI_*`` environment (``__`` nests: AMIRTUI_OLLAMA__PRIMARY_MODEL).
+"""Settings: documented defaults ← ``config.yaml`` ← ``AMIRTUI_*`` environment (``__`` nests: AMIRTUI_OLLAMA__PRIMARY_MODEL;
+lists and maps are JSON: ``AMIRTUI_OLLAMA__HOSTS='[{"url": "http://gpu:11434"}]'``).
 
-Secrets never live here: see :mod:`amirtui.secrets`. A bad value raises :class:`ConfigError` naming the key; the CLI
-turns that into exit code 2 before anything starts.
+Secrets never live here: see :mod:`amirtui.secrets` (password-like keys and credentials in URLs are refused). A bad
+value raises :class:`ConfigError` with one line per bad setting — key, origin (file or variable), what is wrong, an
+example (:mod:`amirtui.config_sources`); the CLI turns that into exit code 2 before anything starts.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from .config_sources import credential_problems, deep_merge, env_overlay, error_lines, file_origins
 from .core.errors import ConfigError
 
 _SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token")
@@ -184,6 +187,9 @@ class PublishConfig(Section):
     """e.g. https://example.com/photos — empty: file:// URLs of the local target."""
     known_hosts: Path | None = None
     """SFTP: known_hosts file to verify the server key against (default ~/.ssh/known_hosts)."""
+    ftps_ca_file: Path | None = None
+    """FTPS: a PEM file of the CA(s) to trust for the server certificate (a private or self-signed CA); default:
+    the system's trusted CAs. The certificate is always verified, host name included."""
     web_max: tuple[int, int] = (1500, 1000)
     thumb_max: tuple[int, int] = (548, 365)
     jpeg_quality: int = Field(88, ge=40, le=100)
@@ -247,8 +253,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # environment beats the YAML (passed as init kwargs by load_settings), which beats the defaults
-        return (env_settings, init_settings)
+        # load_settings merges the environment over the YAML itself (to know each value's origin) and passes the
+        # result as init kwargs, which beat the defaults
+        return (init_settings,)
 
     # ------------------------------------------------------------ resolved paths
     def resolve(self, p: Path) -> Path:
@@ -287,17 +294,6 @@ class Settings(BaseSettings):
     @property
     def weights_dir(self) -> Path:
         return self.resolve(self.quality.weights_dir)
-
-
-def _error_text(exc: ValidationError, source: str) -> str:
-    lines = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling against config.yaml's documented keys)"
-        lines.append(f"{key}: {msg} (got {err.get('input')!r})" if err["type"] != "extra_forbidden" else f"{key}: {msg}")
-    return f"invalid configuration in {source}:\n  " + "\n  ".join(lines)
 
 
 def _find_secret_keys(data: Any, prefix: str = "") -> list[str]:
@@ -341,9 +337,23 @@ def load_settings(config_path: Path | str | None = None) -> Settings:
                 fix="remove them and set AMIRTUI_MYSQL_PASSWORD / AMIRTUI_FTP_PASSWORD / AMIRTUI_SFTP_PASSWORD in the "
                 "environment or in a 0600 secrets file (secrets_file:)",
             )
+    origins = file_origins(data, f"config file {path}") if path is not None else {}
+    env_data, env_origins, problems = env_overlay(Settings)
+    origins.update(env_origins)
+    merged = deep_merge(data, env_data)
+    credentials = credential_problems(merged, origins)
+    problems += credentials
     base_dir = (path.parent if path is not None else Path.cwd()).resolve()
-    try:
-        settings = Settings(**data, base_dir=base_dir)
-    except ValidationError as exc:
-        raise ConfigError(_error_text(exc, source), fix="correct the key(s) above") from exc
+    settings = None
+    if not credentials:  # the other settings are still checked, so one run shows every bad one
+        try:
+            settings = Settings(**merged, base_dir=base_dir)
+        except ValidationError as exc:
+            problems += error_lines(exc.errors(), origins, Settings)
+        except (TypeError, ValueError) as exc:  # e.g. a top-level value that is not a mapping
+            problems.append(f"{source}: {exc}")
+    if problems:
+        count = f"{len(problems)} bad settings:\n  " if len(problems) > 1 else ""
+        raise ConfigError(count + "\n  ".join(problems))
+    assert settings is not None
     return settings

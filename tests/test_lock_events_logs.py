@@ -94,14 +94,67 @@ def test_crash_log_has_timestamp_kind_and_traceback_without_secrets(tmp_path):
     assert "crash-secret-123" not in text
 
 
-def test_recover_clears_the_lock_a_crashed_process_left(home):
+def _dead_lock(home):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    (home / "data").mkdir()
+    (home / "data").mkdir(exist_ok=True)
     (home / "data" / "amirtui.lock").write_text(f"{dead.pid} {os.uname().nodename} 0\n")
+    return dead.pid
+
+
+def _cli(home, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AMIRTUI_")}
-    proc = subprocess.run([sys.executable, "-m", "amirtui", "--config", str(home / "config.yaml"), "recover", "--status"],
+    return subprocess.run([sys.executable, "-m", "amirtui", "--config", str(home / "config.yaml"), *args],
                           capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_recover_status_reports_a_stale_lock_and_never_removes_it(home):
+    pid = _dead_lock(home)
+    before = (home / "data" / "amirtui.lock").read_text()
+    for args in (("recover", "--status"), ("recover",)):
+        proc = _cli(home, *args)
+        assert proc.returncode == 0, proc.stderr
+        assert f"stale lock of dead pid {pid}" in proc.stdout and "--clear-lock" in proc.stdout
+        assert (home / "data" / "amirtui.lock").read_text() == before  # untouched
+
+
+def test_recover_resume_clears_the_lock_a_crashed_process_left(home):
+    pid = _dead_lock(home)
+    proc = _cli(home, "recover", "--resume")
     assert proc.returncode == 0, proc.stderr
-    assert f"cleared the stale lock of dead pid {dead.pid}" in proc.stderr
+    assert f"cleared the stale lock of dead pid {pid}" in proc.stderr
     assert not (home / "data" / "amirtui.lock").exists()  # released again at exit
+
+
+def test_clear_lock_refuses_a_live_holder_and_clears_a_dead_one(home):
+    lock = InstanceLock(home / "data")
+    lock.acquire()
+    try:
+        proc = _cli(home, "recover", "--clear-lock")
+        assert proc.returncode == 1 and "live process" in proc.stderr
+        assert read_lock(lock.path).pid == os.getpid()
+    finally:
+        lock.release()
+    pid = _dead_lock(home)
+    proc = _cli(home, "recover", "--clear-lock")
+    assert proc.returncode == 0 and f"cleared stale lock of pid {pid}" in proc.stdout
+    assert not (home / "data" / "amirtui.lock").exists()
+
+
+def test_an_empty_lock_file_held_by_a_starting_process_is_not_stale(tmp_path):
+    """The audit's race: the holder has created the file but not yet written its pid. Holding the flock is what
+    counts, so a second process is refused even with clear_stale."""
+    import fcntl
+
+    (tmp_path / "amirtui.lock").write_text("")
+    fd = os.open(tmp_path / "amirtui.lock", os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a holder that has not written its pid yet
+    try:
+        with pytest.raises(LockHeld, match="already running"):
+            InstanceLock(tmp_path).acquire(clear_stale=True)
+    finally:
+        os.close(fd)
+    lock = InstanceLock(tmp_path)
+    lock.acquire()  # the holder is gone: the empty file is free to take
+    assert read_lock(lock.path).pid == os.getpid()
+    lock.release()

@@ -3,6 +3,11 @@
 The pipeline never touches widgets: it emits events here. The TUI turns them into Textual messages
 (``post_message`` is thread-safe), the headless CLI turns them into log lines and a progress line. Every event's text
 is also written to ``logs/latest_run.log`` by :class:`RunLogSink`.
+
+An event's :meth:`Event.text` is always one safe line: whatever a subclass's ``text`` builds from file names, EXIF,
+model output or operator input passes through :func:`amirtui.core.redact.redact` and
+:func:`amirtui.core.safe_text.escape_control` (wrapped in once per class by ``__init_subclass__``), so no listener
+can print a secret or a raw terminal escape. The fields keep the raw values.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Callable
 
 from .fsnames import display_path, storable_text
 from .redact import redact
+from .safe_text import escape_control
 
 log = logging.getLogger("amirtui.run")
 
@@ -28,8 +34,19 @@ class Event:
     level: int = field(default=logging.INFO, kw_only=True)
 
     def text(self) -> str:
-        """One human-readable line for logs."""
+        """One human-readable line for logs (control characters escaped)."""
         return type(self).__name__
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("text")
+        if own is not None and not getattr(own, "_escapes", False):
+            def text(self, _own=own) -> str:
+                return escape_control(redact(_own(self)))
+
+            text.__doc__ = own.__doc__
+            text._escapes = True  # type: ignore[attr-defined]
+            cls.text = text  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def catalog_names(settings: Any, secrets: Any = None) -> list[str]:
 
 def names_check(settings: Any, secrets: Any, *, remote: bool = True) -> Any:
     """Preflight line: can the names that counters continue after be read? (``remote=False`` skips MySQL.)"""
-    from .preflight import GREEN, RED, Check
+    from .checks import GREEN, RED, Check
 
     try:
         mirror = mirror_names(settings)

@@ -9,30 +9,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-GREEN, YELLOW, RED = "green", "yellow", "red"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One preflight line."""
-
-    name: str
-    level: str  # green | yellow | red
-    found: str
-    fix: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.level != RED
+from .checks import GREEN, RED, YELLOW, Check  # re-exported: callers may keep importing them from here
+from .private_files import make_private_dir, mode_checks
 
 
 def _writable(name: str, path: Path) -> Check:
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".preflight-", delete=True):
             pass
         return Check(name, GREEN, f"{path} is writable")
@@ -54,18 +40,19 @@ def _disk(path: Path) -> Check:
 
 
 def _lock(data_dir: Path) -> Check:
-    from .lock import read_lock
+    from .lock import lock_state
 
-    info = read_lock(data_dir / "amirtui.lock")
-    if info is None:
-        return Check("database lock", GREEN, "no other amirtui uses this data directory")
-    if info.pid == os.getpid():
+    state, info = lock_state(data_dir)
+    if state == "held" and info is not None and info.pid == os.getpid():
         return Check("database lock", GREEN, "held by this session")
-    if info.alive:
-        return Check("database lock", RED, f"amirtui pid {info.pid} on {info.host} is using this data directory",
+    if state == "held":
+        who = f"amirtui pid {info.pid} on {info.host}" if info else "another amirtui (starting up)"
+        return Check("database lock", RED, f"{who} is using this data directory",
                      fix="attach to that session (tmux attach) or stop it; two instances must not share a DB")
-    return Check("database lock", YELLOW, f"stale lock from dead pid {info.pid}",
-                 fix="run `amirtui recover --clear-lock` (start-up offers the crash screen)")
+    if state == "stale" and info is not None:
+        return Check("database lock", YELLOW, f"stale lock from dead pid {info.pid}",
+                     fix="run `amirtui recover --clear-lock` (start-up offers the crash screen)")
+    return Check("database lock", GREEN, "no other amirtui uses this data directory")
 
 
 def _guarded(name: str, fn: Callable[[], Iterable[Check]]) -> list[Check]:
@@ -82,7 +69,7 @@ def _ollama_checks(settings) -> Iterable[Check]:
     if not settings.ollama.enabled:
         return [Check("ollama", YELLOW, "captioning disabled (ollama.enabled: false)",
                       fix="rows arrive in review as needs_work for manual text")]
-    from .captioning.client import preflight_checks
+    from .captioning.status import preflight_checks
 
     return preflight_checks(settings)
 
@@ -140,6 +127,7 @@ def run_checks(settings, secrets, *, include_remote: bool = True) -> list[Check]
         _lock(settings.data_dir),
     ]
     checks += _guarded("pipeline stages", lambda: _stage_checks(settings))
+    checks += _guarded("private files", lambda: mode_checks(settings))
     checks += _guarded("quality metrics", lambda: _quality_checks(settings))
     checks += _guarded("catalog names", lambda: [_names_check(settings, secrets, include_remote)])
     if include_remote:

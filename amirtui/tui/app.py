@@ -186,11 +186,40 @@ class AmirApp(App[None]):
         if not self._pipeline_idle.wait(timeout):
             log.error("pipeline still busy after %.0f s at exit; the next start offers recovery", timeout)
 
+    # ------------------------------------------------------------ crashes: Textual's handler bypasses sys.excepthook
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception in a callback ends the app through Textual, never through ``sys.excepthook``: record it in
+        ``data/crash_runtime.log`` (secrets masked) before Textual shows it."""
+        from ..core.logs import log_crash
+
+        self._crash_error = error
+        try:
+            log_crash("TUI crashed", error, context=f"screen {type(self.screen).__name__}" if self._screen_stack else "")
+        except Exception:  # noqa: BLE001 - the crash report must never hide the crash itself
+            pass
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's default prints a traceback with local variables (a password among them) on exit; ours prints
+        the masked traceback without locals."""
+        from rich.text import Text
+
+        from ..core.logs import masked_traceback
+
+        error = getattr(self, "_crash_error", None)
+        if error is None:
+            return super()._fatal_error()
+        self.bell()
+        self._exit_renderables.append(Text(masked_traceback(error)))
+        self._close_messages_no_wait()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place unexpected worker errors surface: a notification, never a silent failure or a crash."""
         if event.state == WorkerState.ERROR:
             err = event.worker.error
-            log.error("worker %s failed", event.worker.description, exc_info=err)
+            from ..core.logs import log_crash
+
+            log_crash("worker failed", err, context=event.worker.description or event.worker.name)
             self.notify(f"{event.worker.description or event.worker.name} failed: {err!r}", title="Unexpected error",
                         severity="error", timeout=10)
 

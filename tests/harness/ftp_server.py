@@ -62,6 +62,58 @@ def make_self_signed_cert(directory: Path, common_name: str = "127.0.0.1") -> Tl
     return files
 
 
+@dataclass(frozen=True)
+class PrivateCA:
+    """A private CA (``cafile``) and a server certificate it signed (``server``, for the test server)."""
+
+    cafile: Path
+    server: TlsFiles
+
+
+def make_private_ca(directory: Path, *, name: str = "amirtui test CA", hosts: tuple[str, ...] = ("127.0.0.1",
+                                                                                                 "localhost")
+                    ) -> PrivateCA:
+    """Write a fresh CA (self-signed, CA:true) and a leaf certificate it signed for ``hosts`` (SAN; CA:false,
+    serverAuth): what an operator with a private CA has. ``cafile`` is what ``publish.ftps_ca_file`` names."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    directory.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+               .not_valid_after(now + timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+               .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                            content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                            key_agreement=False, encipher_only=False, decipher_only=False),
+                              critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+               .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    sans = [x509.IPAddress(ipaddress.ip_address(h)) if h[0].isdigit() else x509.DNSName(h) for h in hosts]
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    cafile = directory / "ca.pem"
+    cafile.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    server = TlsFiles(directory / "server.pem", directory / "server.key")
+    server.certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    server.keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption()))
+    server.keyfile.chmod(0o600)
+    return PrivateCA(cafile, server)
+
+
 class _DropMixin:
     """Data-channel side of ``drop_after_bytes``: stores at most n bytes, then closes the connection."""
 
@@ -200,4 +252,4 @@ class FtpTestServer:
         self.stop()
 
 
-__all__ = ["FtpTestServer", "TlsFiles", "make_self_signed_cert"]
+__all__ = ["FtpTestServer", "TlsFiles", "PrivateCA", "make_self_signed_cert", "make_private_ca"]

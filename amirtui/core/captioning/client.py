@@ -369,10 +369,3 @@ def format_runtime(model: str, size: int, size_vram: int, context: int | None) -
     if 0 < size_vram < size:
         line += f" (partial offload: {size_vram / size:.0%} of {size / GIB:.1f}GiB on the GPU, the rest on the CPU)"
     return line
-
-
-def preflight_checks(settings: Any) -> list[Any]:
-    """Preflight lines for Ollama (see :mod:`amirtui.core.captioning.status`)."""
-    from .status import preflight_checks as checks
-
-    return checks(settings)

@@ -57,7 +57,7 @@ def runtime_line(settings: Any, model: str | None = None) -> str:
 
 def preflight_checks(settings: Any) -> list[Any]:
     """Preflight lines: one per host (red when unreachable or a model is missing) plus the runtime line."""
-    from ..preflight import GREEN, RED, YELLOW, Check  # imported here: preflight imports this module lazily too
+    from ..checks import GREEN, RED, YELLOW, Check
 
     checks = []
     statuses = model_status(settings)

@@ -11,10 +11,11 @@ def backup_db(db_path: Path, dest_dir: Path | None = None) -> Path:
     """Write a consistent, timestamped copy of ``db_path`` (safe while other threads write) and return its path."""
     if not db_path.is_file():
         raise FileNotFoundError(f"no database at {db_path}")
-    dest_dir = dest_dir or db_path.parent / "backups"
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    from ..private_files import make_private_dir, touch_private
+
+    dest_dir = make_private_dir(dest_dir or db_path.parent / "backups")  # a backup holds unpublished captions
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    dest = dest_dir / f"{db_path.stem}-{stamp}.db"
+    dest = touch_private(dest_dir / f"{db_path.stem}-{stamp}.db")  # 0600 before SQLite writes into it
     src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
     try:
         dst = sqlite3.connect(dest)

@@ -10,6 +10,7 @@ import ftplib
 import io
 import posixpath
 import ssl
+from pathlib import Path
 
 from .targets import BaseTarget, PublishError
 
@@ -56,6 +57,13 @@ class FTPTarget(BaseTarget):
             if self.tls:
                 ftp.prot_p()  # type: ignore[attr-defined]  # encrypt file data too, not only the login
             ftp.voidcmd("TYPE I")  # SIZE is only reliable in binary mode
+        except ssl.SSLCertVerificationError as exc:
+            raise PublishError(
+                f"ftps://{self.host}:{self.port} presented a certificate that is not trusted: "
+                f"{exc.verify_message or exc}",
+                fix="if the server uses a private or self-signed CA, name that CA's PEM file in publish.ftps_ca_file; "
+                    "check publish.host matches the certificate's name; never turn verification off",
+            ) from exc
         except ftplib.error_perm as exc:
             raise PublishError(
                 f"{self.name}://{self.user}@{self.host}:{self.port} refused the login: {exc}",
@@ -139,3 +147,18 @@ class FTPTarget(BaseTarget):
                 f"{self.name}: renaming {posixpath.basename(src)} to {dst} was refused: {exc}",
                 fix="check permissions on the server folder; publish again to retry (the upload is redone)",
             ) from exc
+
+
+def ftps_context(ca_file: Path | None) -> ssl.SSLContext:
+    """The TLS context for FTPS: the server certificate and host name are always verified, against the system's
+    CAs or, with ``publish.ftps_ca_file``, against that file's CA(s) only."""
+    if ca_file is None:
+        return ssl.create_default_context()
+    if not Path(ca_file).is_file():
+        raise PublishError(f"publish.ftps_ca_file {ca_file} does not exist",
+                           fix="point it at the PEM file of the CA that signed the server's certificate")
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except ssl.SSLError as exc:
+        raise PublishError(f"publish.ftps_ca_file {ca_file} is not a PEM CA certificate: {exc}",
+                           fix="export the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)") from exc

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..preflight import GREEN, RED, YELLOW, Check
+from ..checks import GREEN, RED, YELLOW, Check
 
 
 def _describe(settings: Any) -> str:

@@ -67,10 +67,12 @@ def make_target(settings: Any, secrets: Any = None) -> BaseTarget:
     if p.target == "local":
         return LocalTarget(settings.site_dir)
     if p.target in ("ftp", "ftps"):
-        from .ftp_target import FTPTarget
+        from .ftp_target import FTPTarget, ftps_context
 
+        context = ftps_context(settings.resolve(p.ftps_ca_file) if p.ftps_ca_file else None) \
+            if p.target == "ftps" else None
         return FTPTarget(p.host, p.port, p.user, getattr(secrets, "ftp_password", None), tls=p.target == "ftps",
-                         timeout=p.timeout)
+                         timeout=p.timeout, ssl_context=context)
     from .sftp_target import SFTPTarget
 
     return SFTPTarget(

@@ -249,8 +249,10 @@ class LocalTarget(BaseTarget):
         return p
 
     def connect(self) -> None:
-        """Create the root folder."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Create the root folder (readable by a web server, like everything published)."""
+        if not self.root.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.root, 0o755)
 
     def close(self) -> None:
         """Nothing to close."""
@@ -261,13 +263,21 @@ class LocalTarget(BaseTarget):
         return p.stat().st_size if p.is_file() else None
 
     def _makedirs(self, directory: str) -> None:
-        self._p(directory).mkdir(parents=True, exist_ok=True)
+        d = self._p(directory)
+        missing, p = [], d
+        while not p.exists():
+            missing.append(p)
+            p = p.parent
+        d.mkdir(parents=True, exist_ok=True)
+        for made in missing:  # published = public: readable by a web server whatever amirtui's private umask
+            os.chmod(made, 0o755)
 
     def _write(self, path: str, data: bytes) -> None:
         p = self._p(path)
         with open(p, "wb") as fh:
             fh.write(data)
             fh.flush()
+            os.fchmod(fh.fileno(), 0o644)  # the published file is public (amirtui's own files are 0600)
             os.fsync(fh.fileno())
 
     def _delete(self, path: str) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..db.models import Photo
 from ..redact import redact
+from ..safe_text import escape_control
 from ..states import State
 from .catalog import build_row, differences
 from .mirror import Mirror
@@ -189,7 +190,7 @@ def _write_report(settings: Any, report: ValidationReport) -> None:
     logs.mkdir(parents=True, exist_ok=True)
     path = logs / f"validation_{stamp}.txt"
     lines = report.summary_lines()
-    text = redact("\n".join(lines) + "\n")
+    text = redact("\n".join(escape_control(line) for line in lines) + "\n")  # a log file: no raw control bytes
     path.write_text(text, encoding="utf-8")
     (logs / "validation_latest.txt").write_text(text, encoding="utf-8")
     report.report_path = path
