@@ -10,7 +10,6 @@ reused across rows — publish rows concurrently.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
 import urllib.parse
@@ -26,9 +25,11 @@ from ..db.models import Photo, PublishStep, StateChange, utcnow
 from ..events import EventBus, PublishStepDone, RunFinished, RunStarted
 from ..redact import redact
 from ..states import State
+from ..workfiles import remove_leftovers
 from .catalog import build_row
 from .mirror import Mirror
 from .mysql_catalog import MySQLCatalog
+from .retry import RetryPolicy, TransientError, with_retry
 from .targets import BaseTarget, LocalTarget, PublishError, RemoteConflict, RemotePaths, build_paths
 
 log = logging.getLogger("amirtui.publish")
@@ -183,6 +184,7 @@ class Publisher:
         self.mirror = mirror or Mirror(settings.mirror_db_path, settings.publish.mysql.table)
         self.cancel = cancel or threading.Event()
         self.run_id: int | None = None
+        self.retry = RetryPolicy.from_settings(settings)
         self._lock = threading.Lock()
         ensure_publish_log(settings.logs_dir)
 
@@ -322,21 +324,10 @@ class Publisher:
         return "published"
 
     def _cleanup(self, row: _Row) -> None:
-        """Remove working files a published row no longer needs (validation flags leftovers as stale).
-
-        The staged copy goes only when it lives in our incoming dir and the original is still there at the same size:
-        nothing that cannot be made again is ever deleted.
-        """
-        shutil.rmtree(row.work_dir, ignore_errors=True)
-        p = row.photo
-        model = Path(p.model_image_path) if p.model_image_path else None
-        if model is not None and self.settings.ollama_tmp_dir in model.parents:
-            model.unlink(missing_ok=True)
-        staged = Path(p.staged_path) if p.staged_path else None
-        original = Path(p.original_path)
-        if (staged is not None and self.settings.incoming_dir in staged.parents and staged.is_file()
-                and original.is_file() and original.stat().st_size == staged.stat().st_size):
-            staged.unlink()
+        """Remove working files a published row no longer needs (:mod:`amirtui.core.workfiles` is the rule; a kill
+        before this point leaves them for ``recover --resume``, which applies the same rule)."""
+        for line in remove_leftovers(Photo.get_by_id(row.photo.id), self.settings):
+            log.info("%s", line)
 
     # ---- steps
     def _prepare(self, photo: Photo, lane: Lane) -> _Row:
@@ -354,7 +345,9 @@ class Publisher:
         row.step_id = rec.id
         t0 = time.perf_counter()
         try:
-            detail = getattr(self, f"_step_{step}")(row) or {}
+            detail = with_retry(lambda: getattr(self, f"_step_{step}")(row) or {}, self.retry, cancel=self.cancel,
+                                reset=lambda: self._reset_lane(row.lane),
+                                on_retry=lambda n, wait, exc: self._retrying(row, step, n, wait, exc))
         except Exception as exc:
             error = redact(f"{exc}" if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}")
             repo.step_finished(rec.id, False, error=error)
@@ -366,6 +359,20 @@ class Publisher:
         repo.step_finished(rec.id, True, detail=detail)
         log.info("id=%d file=%s step=%s ok %.0f ms", row.photo.id, row.photo.file_name, step, ms)
         self.bus.emit(PublishStepDone(photo_id=row.photo.id, file_name=row.photo.file_name or "", step=step, ok=True))
+
+    @staticmethod
+    def _reset_lane(lane: Lane) -> None:
+        """Drop the lane's connections after a transient fault: the retry opens fresh ones."""
+        lane.target.close()
+        if lane.catalog is not None:
+            lane.catalog.close()
+
+    def _retrying(self, row: _Row, step: str, attempt: int, wait: float, exc: TransientError) -> None:
+        msg = redact(f"{exc}")
+        log.warning("id=%d file=%s step=%s transient fault (retry %d of %d in %.1f s): %s", row.photo.id,
+                    row.photo.file_name, step, attempt, self.retry.retries, wait, msg)
+        self.bus.warning(f"{row.photo.file_name}: {step} retry {attempt}/{self.retry.retries} in {wait:.1f} s "
+                         f"after a connection problem: {msg}", source="publish")
 
     def _rendered(self, row: _Row, which: str) -> bytes:
         path = row.work_dir / f"{which}.jpg"

@@ -1,0 +1,72 @@
+"""Transient publish faults and the bounded retry around one publish step.
+
+A dropped link, a server restarting or MySQL gone for a few seconds is *transient*: the step is tried again within the
+run, after a growing pause (``publish.retry_delay`` doubling up to ``publish.retry_max_delay``), on a freshly opened
+connection, at most ``publish.retries`` more times. Only then does the row fail. Anything else — a refused login, an
+unknown host key, a foreign file at the destination, a refused row — is not retried: waiting would not change it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+from .targets import PublishError
+
+log = logging.getLogger("amirtui.publish")
+T = TypeVar("T")
+
+
+class TransientError(PublishError):
+    """A fault that may clear by itself (link dropped, server unreachable or restarting, MySQL gone away)."""
+
+    title = "Connection problem"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a step is retried after a transient fault."""
+
+    retries: int = 3
+    delay: float = 1.0
+    max_delay: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "RetryPolicy":
+        """From ``publish.retries`` / ``retry_delay`` / ``retry_max_delay`` (defaults when a setting is absent)."""
+        p = settings.publish
+        return cls(int(getattr(p, "retries", cls.retries)), float(getattr(p, "retry_delay", cls.delay)),
+                   float(getattr(p, "retry_max_delay", cls.max_delay)))
+
+    def pause(self, attempt: int) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based): delay · 2^(attempt-1), capped."""
+        return min(self.max_delay, self.delay * (2 ** (attempt - 1)))
+
+
+def with_retry(fn: Callable[[], T], policy: RetryPolicy, *, reset: Callable[[], None],
+               cancel: threading.Event | None = None,
+               on_retry: Callable[[int, float, TransientError], None] | None = None) -> T:
+    """Run ``fn``; on :class:`TransientError` call ``reset()`` (drop the connections), wait, and try again — at most
+    ``policy.retries`` more times, and not after ``cancel`` is set. The last error is raised as is."""
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except TransientError as exc:
+            attempt += 1
+            if attempt > policy.retries or (cancel is not None and cancel.is_set()):
+                raise
+            wait = policy.pause(attempt)
+            try:
+                reset()
+            except Exception as inner:  # closing a dead connection may fail too; the retry reconnects anyway
+                log.debug("reset before retry failed: %s", inner)
+            if on_retry is not None:
+                on_retry(attempt, wait, exc)
+            if cancel is not None:
+                if cancel.wait(wait):
+                    raise
+            else:
+                threading.Event().wait(wait)
