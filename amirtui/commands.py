@@ -164,7 +164,11 @@ def _validate(settings: Settings, args) -> int:
     from .core.publish.validation import validate
     from .secrets import load_secrets
 
-    report = validate(settings, load_secrets(settings), check_urls=not args.offline and settings.publish.verify_urls)
+    from .core.publish.publisher import make_target
+
+    secrets = load_secrets(settings)
+    report = validate(settings, secrets, check_urls=not args.offline and settings.publish.verify_urls,
+                      target=make_target(settings, secrets))
     for line in report.summary_lines():
         print(line)
     return 0 if report.ok else 1

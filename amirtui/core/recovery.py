@@ -37,7 +37,7 @@ from .recovery_files import (
     rollback_files,
     scan_files,
 )
-from .states import State
+from .states import LIVE, State
 
 ACTOR = "recovery"
 
@@ -50,6 +50,8 @@ INTERMEDIATE: tuple[State, ...] = (
 
 #: Publish steps after which a row's files or catalog row may be live: such a row is finished, never rolled back.
 LIVE_STEPS = ("upload_web", "upload_thumb", "catalog", "mirror")
+#: States whose recorded publish steps the publisher (or unpublish) continues.
+_PUBLISH_IN_FLIGHT = (State.PUBLISHING.value, State.REPUBLISHING.value, State.UNPUBLISHING.value)
 
 
 @dataclass
@@ -98,9 +100,22 @@ class RecoveryReport:
 
     @property
     def needs_attention(self) -> bool:
-        """True when a crash left something to resume or roll back (not for an ordinary queue of pending work)."""
-        stuck = [p for p in self.publishing if p.state == State.PUBLISHING.value]
-        return bool(self.crashed_runs or (stuck and not self.live_runs) or self.files.any_problem)
+        """True when a crash left something only ``recover`` can repair: a crashed run not yet resumed or rolled
+        back, or files that do not match the DB. Rows left in ``publishing`` after a resume are ordinary pending
+        work for ``amirtui publish`` (see :meth:`next_step`), not a reason to run recover again."""
+        return bool(self.crashed_runs or self.files.any_problem)
+
+    def next_step(self) -> str | None:
+        """The one command that moves things on from here, or None when nothing is pending."""
+        if self.needs_attention:
+            return "`amirtui recover --resume` continues the work; `--rollback` undoes unfinished runs"
+        in_flight = [p for p in self.publishing if p.state in _PUBLISH_IN_FLIGHT]
+        if in_flight and not self.live_runs:
+            n = len(in_flight)
+            return f"`amirtui publish` finishes the {n} row{'s' if n != 1 else ''} left mid-publish"
+        if self.files.leftovers:
+            return "`amirtui recover --resume` removes the working files of finished rows listed above"
+        return None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -133,8 +148,9 @@ class RecoveryReport:
         if self.kept:
             lines.append(f"  left alone ({len(self.kept)}):")
             lines.extend("    " + k for k in self.kept)
-        if self.needs_attention and self.mode == "status":
-            lines.append("  next: `amirtui recover --resume` continues the work; `--rollback` undoes unfinished runs")
+        step = self.next_step()
+        if step and self.mode == "status":
+            lines.append(f"  next: {step}")
         return "\n".join(lines)
 
 
@@ -173,7 +189,7 @@ def _classify_runs(report: RecoveryReport, *, mark: bool) -> None:
 def _publishing_rows() -> list[PublishingRow]:
     out = []
     q = Photo.select(Photo.id, Photo.file_name, Photo.state).where(
-        Photo.state.in_([State.PUBLISHING.value, State.PUBLISH_FAILED.value])).order_by(Photo.id)
+        Photo.state.in_([State.PUBLISH_FAILED.value, *_PUBLISH_IN_FLIGHT])).order_by(Photo.id)
     for p in q:
         steps = list(PublishStep.select().where(PublishStep.photo == p.id).order_by(PublishStep.id))
         done = sorted({s.step for s in steps if s.status == "done"})
@@ -258,11 +274,13 @@ def resume(settings, bus: EventBus | None = None, *, deep: bool = False) -> Reco
     run_id = _begin("recover", bus)
     report.run_id = run_id
     report.actions += repair_rows(report.files, settings, run_id=run_id, bus=bus, actor=ACTOR)
-    report.actions += remove_paths(report.files.orphans + report.files.leftovers, settings)
+    report.actions += remove_paths(report.files.orphans, settings)
+    report.actions += remove_paths(report.files.leftovers, settings, what="working file of a finished row")
     report.actions += release_dangling_reservations(report.files.dangling_reservations)
     for p in report.publishing:
-        if p.state == State.PUBLISHING.value:
-            report.kept.append(f"photo {p.photo_id} {p.file_name or ''} stays publishing: `amirtui publish` continues "
+        if p.state in _PUBLISH_IN_FLIGHT:
+            cmd = "amirtui unpublish" if p.state == State.UNPUBLISHING.value else "amirtui publish"
+            report.kept.append(f"photo {p.photo_id} {p.file_name or ''} stays {p.state}: `{cmd}` continues "
                                f"it after [{', '.join(p.done) or 'no step'}]")
     for r in report.crashed_runs:
         repo.finish_run(r.id, "recovered", detail=f"crashed; resumed by recovery run {run_id}")
@@ -303,8 +321,8 @@ def rollback(settings, bus: EventBus | None = None, run_id: int | None = None) -
     for pid in sorted(_crash_touched_ids([t.id for t in targets])):
         photo = Photo.get_by_id(pid)
         state = State(photo.state)
-        if state in (State.PUBLISHED, State.ROLLED_BACK):
-            continue
+        if state in LIVE or state in (State.ROLLED_BACK, State.UNPUBLISHED):
+            continue  # it was on the website: never rolled back
         pr = steps.get(pid)
         if state == State.PUBLISHING or (pr is not None and pr.has_live_step):
             report.kept.append(f"photo {pid} {photo.file_name or ''} has publish steps done [{', '.join(pr.done) if pr else ''}]"

@@ -54,7 +54,7 @@ def leftover_files(photo: Any, settings: Any) -> list[tuple[str, Path]]:
         model = Path(photo.model_image_path)
         if _inside(model, settings.ollama_tmp_dir) and model.is_file():
             out.append(("model image", model))
-    if staged_copy_removable(photo, settings):
+    if State(photo.state) in DONE_STATES and staged_copy_removable(photo, settings):
         out.append(("staged copy", Path(photo.staged_path)))
     work = render_dir(settings, photo.id)
     if work.exists():

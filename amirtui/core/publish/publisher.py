@@ -273,7 +273,8 @@ class Publisher:
         if validate_after:
             from .validation import validate
 
-            summary.validation = validate(self.settings, secrets, check_urls=self.settings.publish.verify_urls)
+            summary.validation = validate(self.settings, secrets, check_urls=self.settings.publish.verify_urls,
+                                          target=self.target_factory())
         return summary
 
     def _connect_lanes(self, lanes: list[Lane]) -> None:
