@@ -174,6 +174,29 @@ class MySQLCatalog:
             return int(new_id)
         return self._run(run)
 
+    def delete(self, file_name: str) -> int:
+        """Delete the row keyed by ``file_name`` and commit; returns rows deleted (0 when already gone)."""
+        def run(conn):
+            with conn.cursor() as cur:
+                n = cur.execute(f"DELETE FROM {_table(self.table)} WHERE File_Name = %s", (file_name,))
+            conn.commit()
+            return int(n)
+        return self._run(run)
+
+    def all_rows(self) -> list[dict[str, Any]]:
+        """Every catalog row (for drift checks), DATETIME as text like :meth:`fetch`."""
+        def run(conn):
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT * FROM {_table(self.table)}")
+                rows = list(cur.fetchall())
+            conn.commit()
+            return rows
+        rows = self._run(run)
+        for row in rows:
+            if row.get("DateTime") is not None and not isinstance(row["DateTime"], str):
+                row["DateTime"] = row["DateTime"].strftime("%Y-%m-%d %H:%M:%S")
+        return rows
+
     def fetch(self, file_name: str) -> dict[str, Any] | None:
         """The stored row for ``file_name`` (DATETIME returned as ``YYYY-MM-DD HH:MM:SS`` text), or None."""
         def run(conn):

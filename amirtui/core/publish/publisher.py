@@ -21,21 +21,23 @@ from queue import Queue
 from typing import Any, Callable
 
 from ..db import repo
-from ..db.models import Photo, PublishStep, StateChange, utcnow
+from ..db.models import Photo, PublishStep, utcnow
 from ..events import EventBus, PublishStepDone, RunFinished, RunStarted
 from ..redact import redact
 from ..states import State
 from ..workfiles import remove_leftovers
 from .catalog import build_row
+from .lifecycle import PASSAGE, completed_steps, recorded_paths
 from .mirror import Mirror
 from .mysql_catalog import MySQLCatalog
-from .retry import RetryPolicy, TransientError, with_retry
+from .retry import RetryPolicy, announce, reset_lane, with_retry
 from .targets import BaseTarget, LocalTarget, PublishError, RemoteConflict, RemotePaths, build_paths
 
 log = logging.getLogger("amirtui.publish")
 
 STEPS: tuple[str, ...] = ("render", "upload_web", "upload_thumb", "catalog", "mirror")
-ELIGIBLE: tuple[State, ...] = (State.APPROVED, State.PUBLISH_FAILED, State.PUBLISHING)
+#: approved, publish_failed, publishing (interrupted) — and published rows edited since (modified, republishing).
+ELIGIBLE: tuple[State, ...] = tuple(PASSAGE)
 
 
 # ---------------------------------------------------------------- wiring helpers
@@ -197,15 +199,8 @@ class Publisher:
 
     @staticmethod
     def completed_steps(photo_id: int) -> set[str]:
-        """Steps done since the row's latest transition into approved (earlier work is for an older version)."""
-        approved = (StateChange.select(StateChange.at)
-                    .where((StateChange.photo == photo_id) & (StateChange.to_state == State.APPROVED.value))
-                    .order_by(StateChange.at.desc()).first())
-        if approved is None:
-            return repo.done_steps(photo_id)
-        q = PublishStep.select(PublishStep.step).where(
-            (PublishStep.photo == photo_id) & (PublishStep.status == "done") & (PublishStep.started_at >= approved.at))
-        return {s.step for s in q}
+        """Steps done for the version being published (see :func:`.lifecycle.completed_steps`)."""
+        return completed_steps(photo_id)
 
     @staticmethod
     def owns_remote(photo: Photo, step: str, current_step_id: int) -> bool:
@@ -296,9 +291,10 @@ class Publisher:
             log.info("id=%d file=%s skipped (state %s)", pid, photo.file_name, state)
             return "skipped"
         step = "prepare"
+        passage = PASSAGE[state]
         try:
-            repo.transition(pid, State.PUBLISHING, expect=[state], run_id=self.run_id, bus=self.bus,
-                            reason="resumed" if state == State.PUBLISHING else "publish")
+            repo.transition(pid, passage.running, expect=[state], run_id=self.run_id, bus=self.bus,
+                            reason="resumed" if state == passage.running else passage.verb)
             row = self._prepare(photo, lane)
             done = self.completed_steps(pid)
             for step in STEPS:
@@ -306,7 +302,7 @@ class Publisher:
                     continue
                 self._run_step(row, step)
             repo.transition(
-                pid, State.PUBLISHED, run_id=self.run_id, bus=self.bus, reason="all steps done",
+                pid, passage.done, run_id=self.run_id, bus=self.bus, reason="all steps done",
                 web_remote_path=row.paths.web, thumb_remote_path=row.paths.thumb, web_url=row.web_url,
                 thumb_url=row.thumb_url, published_at=utcnow(), last_error=None, error_stage=None,
             )
@@ -314,7 +310,7 @@ class Publisher:
             error = redact(f"{exc}" if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}")
             log.error("id=%d file=%s FAILED at %s: %s", pid, photo.file_name, step, error)
             try:
-                repo.transition(pid, State.PUBLISH_FAILED, run_id=self.run_id, bus=self.bus, reason=f"{step}: {error}",
+                repo.transition(pid, passage.failed, run_id=self.run_id, bus=self.bus, reason=f"{step}: {error}",
                                 error_stage=step, last_error=error[:2000])
             except Exception as inner:  # e.g. it never reached publishing: leave it where it is, say why
                 repo.record_failure(pid, step, error)
@@ -334,6 +330,11 @@ class Publisher:
     def _prepare(self, photo: Photo, lane: Lane) -> _Row:
         if not photo.file_name:
             raise PublishError(f"photo {photo.id} has no final filename", fix="send it back to review and name it")
+        work_dir = self.settings.data_dir / "publish_tmp" / str(photo.id)
+        live = recorded_paths(photo)
+        if live is not None:  # a republish replaces exactly the files this row published
+            return _Row(photo=photo, paths=live, web_url=photo.web_url or live.web, thumb_url=photo.thumb_url or live.thumb,
+                        work_dir=work_dir, lane=lane)
         year = photo.year or (photo.datetime_original or "")[:4] or None
         paths = build_paths(self.settings.publish.remote_base, year, photo.set.folder, photo.file_name)
         return _Row(photo=photo, paths=paths,
@@ -347,8 +348,8 @@ class Publisher:
         t0 = time.perf_counter()
         try:
             detail = with_retry(lambda: getattr(self, f"_step_{step}")(row) or {}, self.retry, cancel=self.cancel,
-                                reset=lambda: self._reset_lane(row.lane),
-                                on_retry=lambda n, wait, exc: self._retrying(row, step, n, wait, exc))
+                                reset=lambda: reset_lane(row.lane),
+                                on_retry=announce(self.bus, self.retry, row.photo.id, row.photo.file_name, step))
         except Exception as exc:
             error = redact(f"{exc}" if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}")
             repo.step_finished(rec.id, False, error=error)
@@ -360,20 +361,6 @@ class Publisher:
         repo.step_finished(rec.id, True, detail=detail)
         log.info("id=%d file=%s step=%s ok %.0f ms", row.photo.id, row.photo.file_name, step, ms)
         self.bus.emit(PublishStepDone(photo_id=row.photo.id, file_name=row.photo.file_name or "", step=step, ok=True))
-
-    @staticmethod
-    def _reset_lane(lane: Lane) -> None:
-        """Drop the lane's connections after a transient fault: the retry opens fresh ones."""
-        lane.target.close()
-        if lane.catalog is not None:
-            lane.catalog.close()
-
-    def _retrying(self, row: _Row, step: str, attempt: int, wait: float, exc: TransientError) -> None:
-        msg = redact(f"{exc}")
-        log.warning("id=%d file=%s step=%s transient fault (retry %d of %d in %.1f s): %s", row.photo.id,
-                    row.photo.file_name, step, attempt, self.retry.retries, wait, msg)
-        self.bus.warning(f"{row.photo.file_name}: {step} retry {attempt}/{self.retry.retries} in {wait:.1f} s "
-                         f"after a connection problem: {msg}", source="publish")
 
     def _rendered(self, row: _Row, which: str) -> bytes:
         path = row.work_dir / f"{which}.jpg"

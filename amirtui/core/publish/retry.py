@@ -70,3 +70,24 @@ def with_retry(fn: Callable[[], T], policy: RetryPolicy, *, reset: Callable[[], 
                     raise
             else:
                 threading.Event().wait(wait)
+
+
+def reset_lane(lane: Any) -> None:
+    """Drop a publish lane's connections after a transient fault: the retry opens fresh ones."""
+    lane.target.close()
+    if getattr(lane, "catalog", None) is not None:
+        lane.catalog.close()
+
+
+def announce(bus: Any, policy: RetryPolicy, photo_id: int, file_name: str | None, step: str
+             ) -> Callable[[int, float, TransientError], None]:
+    """An ``on_retry`` callback that logs each retry and shows it on the event bus (run board, headless log)."""
+    from ..redact import redact
+
+    def report(attempt: int, wait: float, exc: TransientError) -> None:
+        msg = redact(f"{exc}")
+        log.warning("id=%d file=%s step=%s transient fault (retry %d of %d in %.1f s): %s", photo_id, file_name, step,
+                    attempt, policy.retries, wait, msg)
+        bus.warning(f"{file_name}: {step} retry {attempt}/{policy.retries} in {wait:.1f} s after a connection "
+                    f"problem: {msg}", source="publish")
+    return report

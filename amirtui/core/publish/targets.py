@@ -204,6 +204,13 @@ class BaseTarget:
             return False
         return hashlib.sha256(self.read(path)).digest() == hashlib.sha256(data).digest()
 
+    def remove(self, path: str) -> bool:
+        """Delete the file at ``path`` if it exists (idempotent); True when something was deleted."""
+        if self.size(path) is None:
+            return False
+        self._delete(path)
+        return True
+
     # ---- the recipe
     def put_atomic(self, path: str, data: bytes, *, may_replace: bool) -> None:
         """Upload to a temp name, verify its size, rename into place.
