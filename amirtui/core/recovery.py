@@ -109,10 +109,17 @@ class RecoveryReport:
         """The one command that moves things on from here, or None when nothing is pending."""
         if self.needs_attention:
             return "`amirtui recover --resume` continues the work; `--rollback` undoes unfinished runs"
-        in_flight = [p for p in self.publishing if p.state in _PUBLISH_IN_FLIGHT]
-        if in_flight and not self.live_runs:
-            n = len(in_flight)
-            return f"`amirtui publish` finishes the {n} row{'s' if n != 1 else ''} left mid-publish"
+        if not self.live_runs:
+            steps = []
+            pub = sum(1 for p in self.publishing if p.state in (State.PUBLISHING.value, State.REPUBLISHING.value))
+            unpub = sum(1 for p in self.publishing if p.state == State.UNPUBLISHING.value)
+            if pub:
+                steps.append(f"`amirtui publish` finishes the {pub} row{'s' if pub != 1 else ''} left mid-publish")
+            if unpub:
+                steps.append(f"`amirtui unpublish` finishes the {unpub} row{'s' if unpub != 1 else ''} left "
+                             "mid-unpublish")
+            if steps:
+                return "; ".join(steps)
         if self.files.leftovers:
             return "`amirtui recover --resume` removes the working files of finished rows listed above"
         return None
