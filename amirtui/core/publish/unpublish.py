@@ -186,3 +186,10 @@ class Unpublisher:
             return {"path": None}
         return {"path": path, "deleted": lane.target.remove(path)}
 
+
+
+def unpublish(settings: Any, file_names: list[str], *, secrets: Any = None, bus: EventBus | None = None
+              ) -> UnpublishSummary:
+    """The core call behind ``amirtui unpublish`` and the review's Unpublish action (ask the operator first): takes
+    the named rows off the website; see :class:`Unpublisher`."""
+    return Unpublisher(settings, secrets=secrets, bus=bus).run(file_names)
