@@ -207,10 +207,9 @@ def _recover(settings: Settings, args) -> int:
 
 
 def _validate(settings: Settings, args) -> int:
+    from .core.publish.publisher import make_target
     from .core.publish.validation import validate
     from .secrets import load_secrets
-
-    from .core.publish.publisher import make_target
 
     secrets = load_secrets(settings)
     report = validate(settings, secrets, check_urls=not args.offline and settings.publish.verify_urls,

@@ -67,7 +67,7 @@ def mysql_row(catalog, name: str) -> dict | None:
 
 
 def publish(settings, site, catalog, ids=None):
-    root, factory = site
+    _, factory = site
     return Publisher(settings, target_factory=factory, catalog_factory=catalog).run(ids)
 
 

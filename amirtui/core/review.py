@@ -20,7 +20,8 @@ from .db import repo
 from .db.models import Photo, PhotoSet, StateChange, database
 from .errors import AmirError, IllegalTransition, ReservationConflict
 from .events import EventBus, RowChanged
-from .review_images import bring_back_model_image as _bring_back_model_image, drop_model_image as _drop_model_image
+from .review_images import bring_back_model_image as _bring_back_model_image
+from .review_images import drop_model_image as _drop_model_image
 from .review_published import is_published_edit, undo_edit
 from .states import REVIEWABLE, State
 

@@ -8,7 +8,8 @@ next publish run republishes it — and its history records the previous text, s
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .db import repo
 from .db.models import Photo, StateChange, database, utcnow

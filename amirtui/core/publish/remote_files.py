@@ -3,7 +3,8 @@ exist at its recorded remote path with the size its upload step recorded (local 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..db.models import Photo, PublishStep
 from ..redact import redact
@@ -46,7 +47,7 @@ def check_files(target: BaseTarget, photos: list[Photo], report: Callable[..., A
                 elif want is not None and size != want:
                     report("file_size", f"{label} {path} has {size} bytes on the {target.name} target, "
                                         f"{want} were uploaded", f"upload it again: amirtui republish {p.file_name}", p)
-    except Exception as exc:  # one line for an unreachable server, not one per row
+    except Exception as exc:  # noqa: BLE001 - one line for an unreachable server, not one per row
         report("target_unreachable", redact(f"cannot check files on the {target.name} target: {exc}"),
                "check publish.host/port and the credentials, then run amirtui validate again", None)
     finally:

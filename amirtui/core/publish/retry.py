@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
-from .targets import PublishError
+from .targets import PublishError, UploadVerifyFailed
 
 log = logging.getLogger("amirtui.publish")
 T = TypeVar("T")
@@ -34,7 +35,7 @@ class RetryPolicy:
     max_delay: float = 10.0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "RetryPolicy":
+    def from_settings(cls, settings: Any) -> RetryPolicy:
         """From ``publish.retries`` / ``retry_delay`` / ``retry_max_delay`` (defaults when a setting is absent)."""
         p = settings.publish
         return cls(int(getattr(p, "retries", cls.retries)), float(getattr(p, "retry_delay", cls.delay)),
@@ -47,21 +48,22 @@ class RetryPolicy:
 
 def with_retry(fn: Callable[[], T], policy: RetryPolicy, *, reset: Callable[[], None],
                cancel: threading.Event | None = None,
-               on_retry: Callable[[int, float, TransientError], None] | None = None) -> T:
-    """Run ``fn``; on :class:`TransientError` call ``reset()`` (drop the connections), wait, and try again — at most
-    ``policy.retries`` more times, and not after ``cancel`` is set. The last error is raised as is."""
+               on_retry: Callable[[int, float, PublishError], None] | None = None) -> T:
+    """Run ``fn``; on :class:`TransientError` (or an upload cut short) call ``reset()`` (drop the connections),
+    wait, and try again — at most ``policy.retries`` more times, and not after ``cancel`` is set. The last error is
+    raised as is."""
     attempt = 0
     while True:
         try:
             return fn()
-        except TransientError as exc:
+        except (TransientError, UploadVerifyFailed) as exc:  # a transfer cut short is worth another try too
             attempt += 1
             if attempt > policy.retries or (cancel is not None and cancel.is_set()):
                 raise
             wait = policy.pause(attempt)
             try:
                 reset()
-            except Exception as inner:  # closing a dead connection may fail too; the retry reconnects anyway
+            except Exception as inner:  # noqa: BLE001 - closing a dead connection may fail; the retry reconnects
                 log.debug("reset before retry failed: %s", inner)
             if on_retry is not None:
                 on_retry(attempt, wait, exc)
@@ -80,11 +82,11 @@ def reset_lane(lane: Any) -> None:
 
 
 def announce(bus: Any, policy: RetryPolicy, photo_id: int, file_name: str | None, step: str
-             ) -> Callable[[int, float, TransientError], None]:
+             ) -> Callable[[int, float, PublishError], None]:
     """An ``on_retry`` callback that logs each retry and shows it on the event bus (run board, headless log)."""
     from ..redact import redact
 
-    def report(attempt: int, wait: float, exc: TransientError) -> None:
+    def report(attempt: int, wait: float, exc: PublishError) -> None:
         msg = redact(f"{exc}")
         log.warning("id=%d file=%s step=%s transient fault (retry %d of %d in %.1f s): %s", photo_id, file_name, step,
                     attempt, policy.retries, wait, msg)

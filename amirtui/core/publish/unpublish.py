@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from peewee import fn
 
@@ -152,7 +153,7 @@ class Unpublisher:
             repo.transition(p.id, State.UNPUBLISHED, run_id=self.run_id, bus=self.bus, actor="operator",
                             reason="removed from the website; its File_Name stays reserved", catalog_id=None,
                             last_error=None, error_stage=None)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one row's failure, recorded on it; the others go on
             error = redact(f"{exc}" if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}")
             log.error("unpublish %s FAILED at %s: %s", p.file_name, step, error)
             repo.update_fields(p.id, last_error=error[:2000], error_stage=step)  # stays unpublishing: resumable
