@@ -423,3 +423,25 @@ def test_after_resume_status_names_publish_as_the_next_step_not_resume_again(set
     assert not again.needs_attention, text
     assert "needs attention" not in text and "recover --resume" not in text
     assert "next: `amirtui publish` finishes the 1 row left mid-publish" in text
+
+
+def test_status_of_a_row_killed_mid_republish_shows_this_passes_steps_and_publish_as_next(settings, db, bus, tmp_path):
+    from amirtui.core import review_edit
+    from amirtui.core.publish import Publisher
+    from tests.test_publish_support import make_approved
+
+    [pid] = make_approved(tmp_path / "src", 1)
+    Publisher(settings).run()
+    review_edit.save_edits(pid, caption="A better caption.")
+    run = crash_run("publish")  # a republish killed after its render
+    repo.transition(pid, State.REPUBLISHING, run_id=run.id)
+    step = repo.step_started(pid, "render", run.id)
+    repo.step_finished(step.id, True)
+    repo.step_started(pid, "upload_web", run.id)
+
+    text = recovery.detect(settings).text()
+    assert f"republishing: photo {pid} " in text and "done [render] interrupted [upload_web]" in text, text
+    recovery.rollback(settings, bus)  # a row that was on the website is never rolled back
+    assert Photo.get_by_id(pid).state == State.REPUBLISHING.value
+    after = recovery.detect(settings).text()
+    assert "next: `amirtui publish` finishes the 1 row left mid-publish" in after, after

@@ -12,7 +12,8 @@ The database is the truth, so recovery is mostly reading it against the disk:
 - :func:`rollback` — rows of unfinished (crashed) runs that were never published become ``rolled_back`` (history
   kept, actor ``recovery``), their reservations are released and their temp files removed. Originals are never
   touched; published rows and rows with a done upload/catalog step are never rolled back (they are reported).
-- :func:`locked_by` — which process holds the SQLite DB, for "database is locked" messages.
+- :func:`locked_by` — which process holds the SQLite DB, for "database is locked" messages
+  (in :mod:`amirtui.core.recovery_lock`, re-exported here).
 
 File checks and repairs live in :mod:`amirtui.core.recovery_files`.
 """
@@ -22,21 +23,31 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .db import repo
-from .db.models import Photo, PublishStep, Reservation, Run, StateChange, database, utcnow
+from .db.models import (
+    Photo,
+    PublishStep,
+    Reservation,
+    Run,
+    StateChange,
+    database,
+    utcnow,
+)
 from .events import EventBus, RunFinished, RunStarted
-from .lock import pid_alive, read_lock
+from .lock import pid_alive
 from .recovery_files import (
     FileFindings,
-    dangling_reservations as _dangling_now,
     release_dangling_reservations,
     remove_paths,
     repair_rows,
     rollback_files,
     scan_files,
 )
+from .recovery_files import (
+    dangling_reservations as _dangling_now,
+)
+from .recovery_lock import locked_by, locked_message
 from .states import LIVE, State
 
 ACTOR = "recovery"
@@ -199,10 +210,23 @@ def _publishing_rows() -> list[PublishingRow]:
         Photo.state.in_([State.PUBLISH_FAILED.value, *_PUBLISH_IN_FLIGHT])).order_by(Photo.id)
     for p in q:
         steps = list(PublishStep.select().where(PublishStep.photo == p.id).order_by(PublishStep.id))
+        if p.state in (State.REPUBLISHING.value, State.UNPUBLISHING.value):  # only this pass's steps, not the first
+            start = _pass_start(p.id, State(p.state))  # publish's (a live row is never rolled back anyway)
+            steps = [s for s in steps if start is None or s.started_at >= start]
         done = sorted({s.step for s in steps if s.status == "done"})
         unfinished = sorted({s.step for s in steps if s.status == "started" and s.finished_at is None} - set(done))
         out.append(PublishingRow(p.id, p.file_name, p.state, done, unfinished))
     return out
+
+
+def _pass_start(photo_id: int, state: State):
+    """When the current republish (the edit that made it ``modified``) or unpublish began."""
+    entry = State.MODIFIED if state == State.REPUBLISHING else State.UNPUBLISHING
+    row = (StateChange.select(StateChange.at)
+           .where((StateChange.photo == photo_id) & (StateChange.to_state == entry.value)
+                  & StateChange.from_state.not_in([State.REPUBLISHING.value, State.UNPUBLISHING.value]))
+           .order_by(StateChange.id.desc()).first())
+    return row.at if row is not None else None
 
 
 def _crash_touched_ids(run_ids: list[int]) -> set[int]:
@@ -369,52 +393,6 @@ def _release_or_hand_over(photo_id: int) -> str:
                 Reservation.id == res.id).execute()
             note += f"; name {res.name} released"
     return note
-
-
-# ---------------------------------------------------------------- SQLite trouble
-
-
-def locked_by(db_path: Path | str) -> str | None:
-    """Which process holds the review DB: the single-instance lock's owner, else a process with the DB file open
-    (``/proc/*/fd`` scan, this host only). None when nobody else can be found."""
-    db_path = Path(db_path).resolve()
-    info = read_lock(db_path.parent / "amirtui.lock")
-    if info is not None and info.alive and info.pid != os.getpid():
-        return f"amirtui pid {info.pid} on {info.host} (from {db_path.parent / 'amirtui.lock'})"
-    wanted = {str(db_path), str(db_path) + "-wal", str(db_path) + "-shm"}
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return None
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            for fd in (entry / "fd").iterdir():
-                try:
-                    if os.readlink(fd) in wanted:
-                        return f"pid {entry.name} ({_cmdline(entry)})"
-                except OSError:
-                    continue
-        except OSError:  # process ended or not ours to inspect
-            continue
-    return None
-
-
-def _cmdline(entry: Path) -> str:
-    try:
-        raw = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return "?"
-    return raw[:120] or "?"
-
-
-def locked_message(db_path: Path | str) -> str:
-    """The operator's message for "database is locked": who holds it and what to do."""
-    who = locked_by(db_path)
-    if who:
-        return f"the database {db_path} is locked by {who}; wait for it to finish or stop it, then try again"
-    return (f"the database {db_path} is locked but no holding process was found on this host; it may be on a "
-            "network share used from another machine — close amirtui there and try again")
 
 
 __all__ = ["RecoveryReport", "PublishingRow", "RunInfo", "detect", "resume", "rollback", "locked_by",
