@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("preflight", help="check models, weights, servers, disk and lock; exit 1 on a red line")
     pub = sub.add_parser("publish", help="publish approved rows (and continue half-published ones)")
     pub.add_argument("--limit", type=int, help="publish at most N rows")
+    unp = sub.add_parser("unpublish", help="take published photos off the website (catalog row, web image, thumbnail)")
+    unp.add_argument("file_names", nargs="*", metavar="FILE_NAME",
+                     help="File_Names to unpublish (none: continue interrupted unpublishes)")
+    rep = sub.add_parser("republish", help="upload published photos again with their current text (drift, lost files)")
+    rep.add_argument("file_names", nargs="+", metavar="FILE_NAME")
     rec = sub.add_parser("recover", help="show or repair what a crash left behind")
     g = rec.add_mutually_exclusive_group()
     g.add_argument("--status", action="store_true", help="report only (the default)")

@@ -12,7 +12,7 @@ from .config import Settings, load_settings
 from .core.events import Event, EventBus, RowChanged, StageProgressed
 from .core.safe_text import escape_control
 
-WRITING = {"tui", "import", "run", "publish", "recover", "db", "catalog"}
+WRITING = {"tui", "import", "run", "publish", "unpublish", "republish", "recover", "db", "catalog"}
 
 
 def _console_printer(stream=None):
@@ -72,6 +72,7 @@ def dispatch(args: argparse.Namespace) -> int:
         open_db(settings.db_path)
         handler = {
             "tui": _tui, "import": _import, "run": _run, "publish": _publish, "recover": _recover,
+            "unpublish": _unpublish, "republish": _republish,
             "validate": _validate, "db": _db, "catalog": _catalog,
         }[command]
         return handler(settings, args)
@@ -169,6 +170,51 @@ def _publish(settings: Settings, args) -> int:
     return 0 if not summary.failed else 1
 
 
+def _unpublish(settings: Settings, args) -> int:
+    from .core.publish.unpublish import Unpublisher
+    from .secrets import load_secrets
+
+    summary = Unpublisher(settings, secrets=load_secrets(settings), bus=_bus()).run(args.file_names or None)
+    print(summary.text())
+    for name in summary.unpublished:
+        print(f"  unpublished {name} (its name stays reserved)")
+    for name, why in summary.skipped:
+        print(f"  skipped {name}: {why}", file=sys.stderr)
+    for name, step, error in summary.failed:
+        print(f"  failed {name} at {step}: {error} — run amirtui unpublish again to continue", file=sys.stderr)
+    if not (args.file_names or summary.unpublished or summary.failed):
+        print("nothing to continue: name the File_Names to unpublish")
+    refused = [n for n, why in summary.skipped if why != "already unpublished"]  # twice is fine: idempotent
+    return 0 if not summary.failed and not refused else 1
+
+
+def _republish(settings: Settings, args) -> int:
+    from .core.db.models import Photo
+    from .core.publish.publisher import Publisher
+    from .core.publish.unpublish import find_rows
+    from .core.review_published import request_republish
+    from .secrets import load_secrets
+
+    rows, skipped = find_rows(args.file_names)
+    for name, why in skipped:
+        print(f"  skipped {name}: {why}", file=sys.stderr)
+    ids = []
+    for p in rows:
+        if p.state == "unpublishing":
+            print(f"  skipped {p.file_name}: its unpublish is in progress", file=sys.stderr)
+            continue
+        request_republish(p.id, reason="republish requested (amirtui republish)")
+        ids.append(p.id)
+    if not ids:
+        return 1
+    secrets = load_secrets(settings)
+    summary = Publisher(settings, secrets=secrets, bus=_bus()).run(ids, validate_after=True, secrets=secrets)
+    print(summary.text().replace("published", "republished", 1))
+    for pid, step, error in summary.failed:
+        print(f"  failed {Photo.get_by_id(pid).file_name} at {step}: {error}", file=sys.stderr)
+    return 0 if not summary.failed and not skipped else 1
+
+
 def _recover(settings: Settings, args) -> int:
     from .core import recovery
 
@@ -189,10 +235,13 @@ def _recover(settings: Settings, args) -> int:
 
 
 def _validate(settings: Settings, args) -> int:
+    from .core.publish.publisher import make_target
     from .core.publish.validation import validate
     from .secrets import load_secrets
 
-    report = validate(settings, load_secrets(settings), check_urls=not args.offline and settings.publish.verify_urls)
+    secrets = load_secrets(settings)
+    report = validate(settings, secrets, check_urls=not args.offline and settings.publish.verify_urls,
+                      target=make_target(settings, secrets))
     for line in report.summary_lines():
         print(line)
     return 0 if report.ok else 1

@@ -197,6 +197,12 @@ class PublishConfig(Section):
     strip_gps: bool = False
     parallel_uploads: int = Field(2, ge=1, le=16)
     timeout: float = Field(30.0, gt=0)
+    retries: int = Field(3, ge=0, le=20)
+    """Transient faults (link dropped, server restarting, MySQL gone away) retried per step before the row fails."""
+    retry_delay: float = Field(1.0, ge=0, le=60)
+    """Seconds before the first retry; doubles for each further retry."""
+    retry_max_delay: float = Field(10.0, ge=0, le=300)
+    """Longest pause between two retries."""
     verify_urls: bool = False
     """HEAD each public URL after publish (needs public_url_base and network)."""
     mysql: MySQLConfig = Field(default_factory=MySQLConfig)

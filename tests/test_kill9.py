@@ -59,6 +59,8 @@ def plan(rng: random.Random) -> list[Point]:
     points += [Point("approve", "approved", rng.randint(1, 4)) for _ in range(2)]
     steps = ["render", "upload_web", "upload_thumb", "catalog", "mirror", rng.choice(["upload_web", "catalog"])]
     points += [Point("publish", s, rng.randint(1, 2), rng.choice(["started", "done"])) for s in steps]
+    # inside post-publish cleanup: the row's `published` commit is in, its working files are not yet removed
+    points.append(Point("publish", "published", rng.randint(1, 2), "committed"))
     return points
 
 
@@ -195,6 +197,10 @@ class World:
 
 
 def _condition(world: World, point: Point):
+    if point.phase == "publish" and point.target == "published":
+        base = world.scalar("SELECT MAX(id) FROM state_change")
+        return lambda: world.scalar(
+            "SELECT COUNT(*) FROM state_change WHERE id > ? AND to_state = 'published'", base) >= point.n
     if point.phase == "publish":
         base = world.scalar("SELECT MAX(id) FROM publish_step")
         col = "id" if point.status == "started" else "id"
@@ -254,6 +260,13 @@ def _check(world: World, originals: dict[str, str], *, final: bool) -> None:
         assert not f.name.endswith(".amirtui-part"), f"temp upload {f} left after recover"
         if f.name.casefold() not in mirror:
             assert not final and f.name.casefold() in unfinished, f"remote file {f} has no catalog row"
+    # every working file of a published row is gone (a kill inside post-publish cleanup left them to recovery)
+    data = world.home / "data"
+    for pid, staged, model in world.q("SELECT id, staged_path, model_image_path FROM photo WHERE state = 'published'"):
+        assert not (data / "publish_tmp" / str(pid)).exists(), f"render folder of published photo {pid} left"
+        assert not (model and Path(model).exists()), f"model image of published photo {pid} left: {model}"
+        if staged and (data / "incoming") in Path(staged).parents:
+            assert not Path(staged).exists(), f"staged copy of published photo {pid} left: {staged}"
 
 
 @pytest.mark.timeout(900)
@@ -311,3 +324,168 @@ def test_kill9_at_seeded_points_then_recover_and_finish(tmp_path, photos_dir, jp
     assert len(names) == states["published"] == len({n.casefold() for n in names})
     assert len(world.site_files()) == 2 * len(names)  # web + thumb each, nothing else
     assert world.scalar("SELECT COUNT(*) FROM run WHERE outcome IS NULL") == 0
+
+
+@pytest.mark.timeout(300)
+def test_kill9_while_the_rename_reply_is_outstanding_then_publish_finishes(tmp_path, ftp_server):
+    """The rename of the first upload reaches the FTP server, which holds its reply; the publisher is killed while it
+    waits. The file is in place under its final name, the step unfinished: recovery and the next publish must finish
+    the row (it is the row's own file), with one file pair per row and nothing else on the server."""
+    from amirtui.config import load_settings
+    from amirtui.core.db import close_db, open_db
+    from tests.test_publish_support import files_under, make_approved
+
+    home = tmp_path / "home"
+    home.mkdir()
+    world = World(home, tmp_path / "originals", "http://127.0.0.1:9", tmp_path / "kill9_rename.log")
+    world.config.write_text(
+        "paths:\n  data_dir: data\n  logs_dir: logs\nollama:\n  enabled: false\n"
+        f"publish:\n  target: ftp\n  host: {ftp_server.host}\n  port: {ftp_server.port}\n  user: {ftp_server.user}\n"
+        "  parallel_uploads: 1\n  retries: 0\n  timeout: 20\n  web_max: [800, 600]\n  thumb_max: [300, 200]\n",
+        encoding="utf-8")
+    world.env["AMIRTUI_FTP_PASSWORD"] = ftp_server.password
+    settings = load_settings(world.config)
+    open_db(settings.db_path)
+    try:
+        ids = make_approved(tmp_path / "originals", 2)
+    finally:
+        close_db()
+    originals = hash_tree(tmp_path / "originals")
+
+    ftp_server.lose_rename_reply(hold=True)
+    try:
+        killed = world.run_until(_publish_cmd(world), ftp_server.rename_done.is_set)
+    finally:
+        ftp_server.release_rename()
+    assert killed, "the publisher ended before its first rename"
+    web = world.q("SELECT web_remote_path IS NULL, state FROM photo WHERE id = ?", ids[0])
+    assert web == [(1, "publishing")]
+    on_server = files_under(ftp_server.root)
+    assert len(on_server) == 1 and not on_server[0].endswith(".amirtui-part")  # renamed: the reply was what got lost
+    assert world.q("SELECT status FROM publish_step WHERE photo_id = ? AND step = 'upload_web'", ids[0]) == [("started",)]
+
+    status = world.run(world.cmd("--clear-stale-lock", "recover", "--status"))
+    assert "crashed: run" in status.stdout and "needs attention" in status.stdout, status.stdout
+    world.run(world.cmd("--clear-stale-lock", "recover", "--resume"))
+    after = world.run(world.cmd("recover", "--status")).stdout
+    assert "needs attention" not in after and "next: `amirtui publish` finishes the 1 row left mid-publish" in after
+
+    world.run(_publish_cmd(world))
+    assert world.states() == {"published": 2}
+    files = files_under(ftp_server.root)
+    assert len(files) == 4 and not [f for f in files if "amirtui-part" in f]
+    assert sorted(world.mirror_names()) == sorted(r[0] for r in world.q("SELECT file_name FROM photo"))
+    assert world.run(world.cmd("validate", "--offline")).returncode == 0
+    assert hash_tree(tmp_path / "originals") == originals
+
+
+def _edit_driver(world: World, version: int) -> list[str]:
+    """An operator editing the caption of every published row (they become modified: to republish)."""
+    code = (
+        "import sys\n"
+        "from amirtui.config import load_settings\n"
+        "from amirtui.core.db import open_db\n"
+        "from amirtui.core.db.models import Photo\n"
+        "from amirtui.core import review_edit\n"
+        "s = load_settings(sys.argv[1]); open_db(s.db_path)\n"
+        "for p in Photo.select().where(Photo.state == 'published').order_by(Photo.id):\n"
+        f"    review_edit.save_edits(p.id, caption=f'Version {version} of photo {{p.id}}: the lake at dawn.')\n"
+    )
+    return [sys.executable, "-c", code, str(world.config)]
+
+
+def _lifecycle_check(world: World) -> None:
+    """After any kill + recover: every row on the website has complete files, the catalog (the mirror) is never
+    ahead of the files, every catalog row's files exist, and no temp upload is left."""
+    from amirtui.core.xmp import read_xmp
+
+    site = world.home / "data" / "site"
+    mirror = world.home / "data" / "photos_info_revamp.db"
+    conn = sqlite3.connect(mirror)
+    try:
+        listed = {r[0]: r[1] for r in conn.execute('SELECT "File_Name", "Caption" FROM photos_info_revamp')}
+    finally:
+        conn.close()
+    for f in world.site_files():
+        assert not f.name.endswith(".amirtui-part"), f"temp upload {f} left after recover"
+    rows = world.q("SELECT id, state, file_name, caption, web_remote_path, thumb_remote_path FROM photo")
+    for pid, state, name, caption, web, thumb in rows:
+        if name in listed:  # the catalog lists it: both files must be there, complete
+            for path in (web, thumb):
+                data = (site / path).read_bytes()
+                assert data.endswith(b"\xff\xd9"), f"photo {pid} ({state}): {path} is not a complete JPEG"
+            if listed[name] == caption:  # the catalog already has the new text: so must both files
+                for path in (web, thumb):
+                    got = read_xmp((site / path).read_bytes())["caption"]
+                    assert got == caption, f"photo {pid} ({state}): catalog ahead of {path}"
+        elif state in ("published", "modified", "republishing"):
+            raise AssertionError(f"photo {pid} is {state} but has no catalog row")
+
+
+@pytest.mark.timeout(600)
+def test_kill9_inside_republish_and_unpublish_then_recover_and_finish(tmp_path):
+    """Seeded kill points inside republish (every step) and unpublish (every step), each followed by recover and
+    the invariants of :func:`_lifecycle_check`; at the end every row is either published with its newest text or
+    unpublished with nothing of it left on the website."""
+    from amirtui.config import load_settings
+    from amirtui.core.db import close_db, open_db
+    from tests.test_publish_support import make_approved
+
+    seed = int(os.environ.get("AMIRTUI_TEST_KILL_SEED") or random.SystemRandom().randrange(1, 10**6))
+    print(f"lifecycle kill -9 seed: {seed} (replay with AMIRTUI_TEST_KILL_SEED={seed})")
+    rng = random.Random(seed)
+    home = tmp_path / "home"
+    home.mkdir()
+    world = World(home, tmp_path / "originals", "http://127.0.0.1:9", tmp_path / "kill9_lifecycle.log")
+    world.config.write_text(world.config.read_text().replace("ollama:\n", "ollama:\n  enabled: false\n", 1),
+                            encoding="utf-8")
+    settings = load_settings(world.config)
+    open_db(settings.db_path)
+    try:
+        make_approved(tmp_path / "originals", 8, size=(1200, 800))
+    finally:
+        close_db()
+    originals = hash_tree(tmp_path / "originals")
+    world.run(_publish_cmd(world))
+    assert world.states() == {"published": 8}
+
+    republish = [Point("publish", s, rng.randint(1, 2), rng.choice(["started", "done"]))
+                 for s in ("render", "upload_web", "upload_thumb", "catalog", "mirror")]
+    kills = []
+    for version, point in enumerate(republish, start=2):
+        world.run(_edit_driver(world, version))
+        assert world.states().get("modified", 0) >= 2
+        if world.run_until(_publish_cmd(world), _condition(world, point)):
+            kills.append(f"republish:{point.label()}")
+            status = world.run(world.cmd("--clear-stale-lock", "recover", "--status"))
+            assert "crashed: run" in status.stdout, status.stdout
+            world.run(world.cmd("--clear-stale-lock", "recover", "--resume"))
+        _lifecycle_check(world)
+        world.run(_publish_cmd(world))  # finish this version before the next edit
+        assert world.states() == {"published": 8}
+        _lifecycle_check(world)
+
+    names = [r[0] for r in world.q("SELECT file_name FROM photo ORDER BY id")]
+    steps = ["unpublish_catalog", "unpublish_mirror", "delete_web", "delete_thumb"]
+    for i, step in enumerate(steps):
+        point = Point("publish", step, 1, rng.choice(["started", "done"]))
+        argv = world.cmd("--clear-stale-lock", "unpublish", names[2 * i], names[2 * i + 1])
+        if world.run_until(argv, _condition(world, point)):
+            kills.append(f"unpublish:{point.label()}")
+            world.run(world.cmd("--clear-stale-lock", "recover", "--resume"))
+            _lifecycle_check(world)
+            status = world.run(world.cmd("recover", "--status")).stdout
+            assert "needs attention" not in status, status
+            if world.states().get("unpublishing"):
+                assert "`amirtui unpublish` finishes the" in status, status
+        world.run(world.cmd("--clear-stale-lock", "unpublish"))  # continues whatever was interrupted
+        world.run(world.cmd("--clear-stale-lock", "unpublish", names[2 * i], names[2 * i + 1]))  # idempotent
+        _lifecycle_check(world)
+    print("  kills:", *kills, sep="\n    ")
+    assert len(kills) >= 7, f"only {len(kills)} of 9 kill points were reached (seed {seed})"
+
+    assert world.states() == {"unpublished": 8}
+    assert world.site_files() == [] and world.mirror_names() == []
+    reserved = {r[0].casefold() for r in world.q("SELECT name FROM reservation WHERE released_at IS NULL")}
+    assert reserved == {n.casefold() for n in names}  # every name that was public stays reserved
+    assert hash_tree(tmp_path / "originals") == originals

@@ -65,7 +65,8 @@ def test_wrong_password_is_a_login_error(ftp_server):
         t.connect()
 
 
-def test_connection_dropped_mid_file_then_rerun_finishes(settings, db, ftp_srv, tmp_path):
+def test_connection_dropped_mid_file_without_retries_then_rerun_finishes(settings, db, ftp_srv, tmp_path):
+    settings.publish.retries = 0  # retries within the run: tests/test_publish_retry.py
     ids = make_approved(tmp_path / "src", 2)
     ftp_srv.drop_after_bytes(4096, match="amirtui-part")  # the first upload is cut after 4 KiB
     summary = publisher(settings, ftp_srv).run()

@@ -88,6 +88,7 @@ def test_hostile_caption_round_trips_through_mysql_mirror_and_xmp_and_twice_is_o
 
 def test_mariadb_unreachable_between_rows_then_rerun_finishes(settings, db, bus, catalog_db, tcp_proxy, tmp_path):
     settings.publish.parallel_uploads = 1  # rows in order, so "between rows" is well defined
+    settings.publish.retries, settings.publish.retry_delay = 1, 0.01  # down for the rest of the run: retries run out
     ids = make_approved(tmp_path / "src", 3)
     proxy = tcp_proxy(catalog_db.host, catalog_db.port)
 

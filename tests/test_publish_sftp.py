@@ -76,8 +76,9 @@ def test_key_authentication(sftp_server, known, tmp_path):
     assert (sftp_server.root / "photos/x/y.JPG").stat().st_size == 4000
 
 
-def test_connection_dropped_mid_file_then_rerun_finishes(settings, db, sftp_server, known, tmp_path):
+def test_connection_dropped_mid_file_without_retries_then_rerun_finishes(settings, db, sftp_server, known, tmp_path):
     settings.publish.parallel_uploads = 1
+    settings.publish.retries = 0  # retries within the run: tests/test_publish_retry.py
     ids = make_approved(tmp_path / "src", 2)
     sftp_server.drop_after_bytes(8192, match="amirtui-part")
     summary = Publisher(settings, target_factory=lambda: client_for(sftp_server, known), catalog_factory=None).run()

@@ -39,7 +39,7 @@ def test_clean_publish_validates_and_writes_a_report(settings, db, tmp_path):
     summary = Publisher(settings).run(validate_after=True)
     report = summary.validation
     assert report.ok, report.summary_lines()
-    assert report.checked == 2 and report.urls_checked == 4  # file:// URLs of the local target
+    assert report.checked == 2 and report.files_checked == 4  # web + thumb of each, with their uploaded sizes
     assert report.report_path.is_file() and "0 problem(s)" in report.report_path.read_text()
     assert len(ids) == 2
 
@@ -57,10 +57,10 @@ def test_drift_is_reported_with_a_fix_for_each_problem(settings, db, tmp_path):
     Photo.update(model_image_path=str(stale)).where(Photo.id == c.id).execute()
 
     report = validate(settings, None, check_urls=False)
-    assert kinds(report) == ["mirror_mismatch", "stale_file", "url"]
+    assert kinds(report) == ["file_missing", "mirror_mismatch", "stale_file"]
     by_kind = {p.kind: p for p in report.problems}
     assert by_kind["mirror_mismatch"].photo_id == a.id and "Caption" in by_kind["mirror_mismatch"].detail
-    assert by_kind["url"].photo_id == b.id and "does not exist" in by_kind["url"].detail
+    assert by_kind["file_missing"].photo_id == b.id and b.web_remote_path in by_kind["file_missing"].detail
     assert by_kind["stale_file"].fix.startswith(f"delete {stale}")
     text = report.report_path.read_text()
     assert all(p.fix in text for p in report.problems) and "3 problem(s)" in text
@@ -85,8 +85,8 @@ def test_urls_checked_by_head_over_http(settings, db, http_site, tmp_path):
     assert validate(settings, None, check_urls=True).ok
     (settings.site_dir / Photo.get_by_id(ids[1]).thumb_remote_path).unlink()
     report = validate(settings, None, check_urls=True)
-    assert [(p.kind, p.photo_id) for p in report.problems] == [("url", ids[1])]
-    assert "HTTP 404" in report.problems[0].detail
+    assert sorted((p.kind, p.photo_id) for p in report.problems) == [("file_missing", ids[1]), ("url", ids[1])]
+    assert "HTTP 404" in next(p.detail for p in report.problems if p.kind == "url")
 
 
 def test_mysql_and_mirror_must_agree(settings, db, mysql_db, tmp_path):
@@ -105,5 +105,55 @@ def test_mysql_and_mirror_must_agree(settings, db, mysql_db, tmp_path):
         cur.execute("DELETE FROM photos_info_revamp WHERE File_Name = %s", (gone.file_name,))
         conn.commit()
     report = validate(settings, None, check_urls=False, catalog=cat())
-    assert kinds(report) == ["mysql_missing", "mysql_missing"]  # from the row check and the mirror ↔ MySQL check
-    assert {p.file_name for p in report.problems} == {gone.file_name}
+    assert kinds(report) == ["drift_mirror_only"]  # deleted on the website behind amirtui's back
+    assert [p.file_name for p in report.problems] == [gone.file_name]
+    assert f"amirtui republish {gone.file_name}" in report.problems[0].fix
+
+
+# ---------------------------------------------------------------- files on the remote targets
+
+
+@pytest.fixture(params=["ftp", "ftps", "sftp"])
+def remote(request, tmp_path):
+    """(server, client factory) for each remote target of the harness."""
+    import ssl
+
+    from amirtui.core.publish.ftp_target import FTPTarget
+    from amirtui.core.publish.sftp_target import SFTPTarget
+
+    if request.param == "sftp":
+        srv = request.getfixturevalue("sftp_server")
+        known = srv.known_hosts_file(tmp_path / "known_hosts")
+        return srv, lambda: SFTPTarget(srv.host, srv.port, srv.user, password=srv.password, known_hosts=known, timeout=5)
+    srv = request.getfixturevalue("ftp_server" if request.param == "ftp" else "ftps_server")
+    ctx = ssl.create_default_context(cafile=str(srv.tls.cafile)) if srv.tls else None
+    return srv, lambda: FTPTarget(srv.host, srv.port, srv.user, srv.password, tls=srv.tls is not None, timeout=5,
+                                  ssl_context=ctx)
+
+
+def test_validate_checks_each_file_and_its_size_on_the_remote_target(settings, db, remote, tmp_path):
+    srv, client = remote
+    ids = make_approved(tmp_path / "src", 3)
+    Publisher(settings, target_factory=client, catalog_factory=None).run()
+    report = validate(settings, None, check_urls=False, target=client())
+    assert report.ok and report.files_checked == 6, report.summary_lines()
+
+    a, b = (Photo.get_by_id(i) for i in ids[:2])
+    (srv.root / a.web_remote_path).unlink()  # gone from the server
+    thumb = srv.root / b.thumb_remote_path
+    thumb.write_bytes(thumb.read_bytes()[:1000])  # cut short on the server
+    report = validate(settings, None, check_urls=False, target=client())
+    got = sorted((p.kind, p.photo_id) for p in report.problems)
+    assert got == [("file_missing", a.id), ("file_size", b.id)], report.summary_lines()
+    assert all(p.fix.endswith(f"amirtui republish {p.file_name}") for p in report.problems)
+    assert "1000 bytes" in next(p.detail for p in report.problems if p.kind == "file_size")
+
+
+def test_validate_reports_an_unreachable_target_once_and_checks_the_rest(settings, db, remote, tmp_path):
+    srv, client = remote
+    make_approved(tmp_path / "src", 2)
+    Publisher(settings, target_factory=client, catalog_factory=None).run()
+    srv.stop()
+    report = validate(settings, None, check_urls=False, target=client())
+    assert [p.kind for p in report.problems] == ["target_unreachable"]
+    assert report.checked == 2  # the catalog checks still ran

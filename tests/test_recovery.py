@@ -344,3 +344,104 @@ def test_recover_cli_reports_a_crash(home, settings, db, originals, bus):
     assert out.returncode == 0, out.stderr
     assert "recovery resume" in out.stdout
     assert Run.select().where(Run.outcome == "recovered").count() == 1
+
+
+# ---------------------------------------------------------------- after publish: cleanup and the next step
+
+
+def _published_with_working_files(settings, bus, originals) -> tuple[Photo, list[Path]]:
+    """A row published through the real stages and publisher, then given back the working files a kill between its
+    `published` commit and the cleanup leaves: staged copy (under incoming), model image and render folder."""
+    from amirtui.core import review
+    from amirtui.core.publish import Publisher
+
+    ids = _queue(settings, bus, originals)
+    victim = Photo.get_by_id(ids[0])
+    staged, model = Path(victim.staged_path), Path(victim.model_image_path)
+    kept = {staged: staged.read_bytes(), model: model.read_bytes()}
+    repo.transition(victim.id, State.SCORED)
+    repo.transition(victim.id, State.PREFILLED, caption="Tulips in rows.", alt_text="Rows of red tulips.",
+                    keywords=["tulips"], gate_status="pass")
+    review.approve(victim.id)
+    assert Publisher(settings, bus=bus).run([victim.id]).published == [victim.id]
+    for path, data in kept.items():  # the cleanup never ran: the process died right after the commit
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    render = settings.data_dir / "publish_tmp" / str(victim.id)
+    render.mkdir(parents=True)
+    (render / "web.jpg").write_bytes(b"rendered")
+    crash_run("publish")
+    return Photo.get_by_id(victim.id), [staged, model, render]
+
+
+def test_kill_between_published_and_cleanup_is_named_by_status_and_cleaned_by_resume(settings, db, bus, originals):
+    from amirtui.core.publish.validation import validate
+
+    before = hash_tree(originals)
+    victim, leftovers = _published_with_working_files(settings, bus, originals)
+    assert {p.kind for p in validate(settings, None, check_urls=False).problems} == {"stale_file"}
+
+    status = recovery.detect(settings)
+    text = status.text()
+    assert status.needs_attention and "crashed: run" in text
+    for path in leftovers:
+        assert str(path) in text, f"recover --status does not name {path}"
+
+    res = recovery.resume(settings, bus)
+    assert not any(p.exists() for p in leftovers), res.text()
+    assert hash_tree(originals) == before  # the original is never a working file
+    assert Photo.get_by_id(victim.id).state == State.PUBLISHED.value
+    assert validate(settings, None, check_urls=False).ok
+    after = recovery.detect(settings)
+    assert not after.needs_attention and after.next_step() is None, after.text()
+
+
+def test_staged_copy_is_kept_when_the_original_is_gone(settings, db, bus, originals):
+    victim, (staged, model, render) = _published_with_working_files(settings, bus, originals)
+    Path(victim.original_path).unlink()  # the copy is now the only one: it is not a working file any more
+    recovery.resume(settings, bus)
+    assert staged.is_file() and not model.exists() and not render.exists()
+    from amirtui.core.publish.validation import validate
+
+    assert validate(settings, None, check_urls=False).ok  # and validation does not call it stale forever
+
+
+def test_after_resume_status_names_publish_as_the_next_step_not_resume_again(settings, db, bus, tmp_path):
+    from tests.test_publish_support import make_approved
+
+    [pid] = make_approved(tmp_path / "src", 1)
+    run = crash_run("publish")
+    repo.transition(pid, State.PUBLISHING, run_id=run.id)
+    step = repo.step_started(pid, "render", run.id)
+    repo.step_finished(step.id, True)
+
+    first = recovery.detect(settings)
+    assert first.needs_attention and "recover --resume" in first.text()
+    recovery.resume(settings, bus)
+    again = recovery.detect(settings)
+    text = again.text()
+    assert not again.needs_attention, text
+    assert "needs attention" not in text and "recover --resume" not in text
+    assert "next: `amirtui publish` finishes the 1 row left mid-publish" in text
+
+
+def test_status_of_a_row_killed_mid_republish_shows_this_passes_steps_and_publish_as_next(settings, db, bus, tmp_path):
+    from amirtui.core import review_edit
+    from amirtui.core.publish import Publisher
+    from tests.test_publish_support import make_approved
+
+    [pid] = make_approved(tmp_path / "src", 1)
+    Publisher(settings).run()
+    review_edit.save_edits(pid, caption="A better caption.")
+    run = crash_run("publish")  # a republish killed after its render
+    repo.transition(pid, State.REPUBLISHING, run_id=run.id)
+    step = repo.step_started(pid, "render", run.id)
+    repo.step_finished(step.id, True)
+    repo.step_started(pid, "upload_web", run.id)
+
+    text = recovery.detect(settings).text()
+    assert f"republishing: photo {pid} " in text and "done [render] interrupted [upload_web]" in text, text
+    recovery.rollback(settings, bus)  # a row that was on the website is never rolled back
+    assert Photo.get_by_id(pid).state == State.REPUBLISHING.value
+    after = recovery.detect(settings).text()
+    assert "next: `amirtui publish` finishes the 1 row left mid-publish" in after, after

@@ -240,12 +240,13 @@ def test_undo_skips_rows_that_moved_on(rows):
     assert review.undo_last() is None
 
 
-def test_published_rows_cannot_be_edited(rows):
+def test_published_rows_cannot_be_renamed(rows):
     review.approve(rows[0])
     repo.transition(rows[0], State.PUBLISHING)
     repo.transition(rows[0], State.PUBLISHED)
-    with pytest.raises(review.ReviewRefused, match="can no longer change"):
+    with pytest.raises(review.ReviewRefused, match="its name never changes"):
         review_edit.save_edits(rows[0], file_name="Other.JPG")
+    assert Photo.get_by_id(rows[0]).state == State.PUBLISHED  # text edits: tests/test_review_published.py
 
 
 def test_reject_removes_the_model_image_and_back_to_pending_makes_it_again(db, settings, jpeg_factory, tmp_path):

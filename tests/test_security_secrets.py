@@ -50,6 +50,7 @@ def planted(tmp_path, mysql_server, mysql_db):
     tag = pysecrets.token_hex(6)
     secret = {name: f"{name}-{tag}-S3cr3t" for name in ("mysql", "ftp", "sftp", "passphrase")}
     user = f"amirtui_sec_{tag}"
+    mysql_db.drop_all_tables()  # the database is shared by the session: start from an empty website catalog
     ftp = FtpTestServer(tmp_path / "ftp-root", password=secret["ftp"]).start()
     try:
         yield secret, user, ftp, mysql_db

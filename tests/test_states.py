@@ -20,10 +20,14 @@ def make_photo(state: State) -> int:
     return Photo.create(set=pset, state=state.value, original_path="/x.jpg", original_name="x.jpg").id
 
 
-def test_every_state_has_an_entry_and_published_is_final():
+def test_every_state_has_an_entry_and_published_rows_stay_managed():
     assert set(TRANSITIONS) == set(State)
-    assert TRANSITIONS[State.PUBLISHED] == frozenset()
-    assert not can_transition(State.PUBLISHED, State.ROLLED_BACK)  # rollback never touches published rows
+    # a published row can only be edited (→ modified) or unpublished; it never goes back into the pipeline
+    assert TRANSITIONS[State.PUBLISHED] == {State.MODIFIED, State.UNPUBLISHING}
+    assert TRANSITIONS[State.UNPUBLISHED] == frozenset()  # its name stays reserved forever
+    for live in (State.PUBLISHED, State.MODIFIED, State.REPUBLISHING, State.UNPUBLISHING, State.UNPUBLISHED):
+        assert not can_transition(live, State.ROLLED_BACK)  # rollback never touches rows that were on the website
+        assert not can_transition(live, State.REJECTED)
 
 
 @pytest.mark.parametrize("src, dst", [p for p in ALL_PAIRS if can_transition(*p)], ids=lambda s: s.value)

@@ -12,7 +12,8 @@ The database is the truth, so recovery is mostly reading it against the disk:
 - :func:`rollback` — rows of unfinished (crashed) runs that were never published become ``rolled_back`` (history
   kept, actor ``recovery``), their reservations are released and their temp files removed. Originals are never
   touched; published rows and rows with a done upload/catalog step are never rolled back (they are reported).
-- :func:`locked_by` — which process holds the SQLite DB, for "database is locked" messages.
+- :func:`locked_by` — which process holds the SQLite DB, for "database is locked" messages
+  (in :mod:`amirtui.core.recovery_lock`, re-exported here).
 
 File checks and repairs live in :mod:`amirtui.core.recovery_files`.
 """
@@ -22,23 +23,33 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .db import repo
-from .db.models import Photo, PublishStep, Reservation, Run, StateChange, database, utcnow
+from .db.models import (
+    Photo,
+    PublishStep,
+    Reservation,
+    Run,
+    StateChange,
+    database,
+    utcnow,
+)
 from .events import EventBus, RunFinished, RunStarted
 from .fsnames import display_name
-from .lock import pid_alive, read_lock
+from .lock import pid_alive
 from .recovery_files import (
     FileFindings,
-    dangling_reservations as _dangling_now,
     release_dangling_reservations,
     remove_paths,
     repair_rows,
     rollback_files,
     scan_files,
 )
-from .states import State
+from .recovery_files import (
+    dangling_reservations as _dangling_now,
+)
+from .recovery_lock import locked_by, locked_message
+from .states import LIVE, State
 
 ACTOR = "recovery"
 
@@ -51,6 +62,8 @@ INTERMEDIATE: tuple[State, ...] = (
 
 #: Publish steps after which a row's files or catalog row may be live: such a row is finished, never rolled back.
 LIVE_STEPS = ("upload_web", "upload_thumb", "catalog", "mirror")
+#: States whose recorded publish steps the publisher (or unpublish) continues.
+_PUBLISH_IN_FLIGHT = (State.PUBLISHING.value, State.REPUBLISHING.value, State.UNPUBLISHING.value)
 
 
 @dataclass
@@ -99,9 +112,29 @@ class RecoveryReport:
 
     @property
     def needs_attention(self) -> bool:
-        """True when a crash left something to resume or roll back (not for an ordinary queue of pending work)."""
-        stuck = [p for p in self.publishing if p.state == State.PUBLISHING.value]
-        return bool(self.crashed_runs or (stuck and not self.live_runs) or self.files.any_problem)
+        """True when a crash left something only ``recover`` can repair: a crashed run not yet resumed or rolled
+        back, or files that do not match the DB. Rows left in ``publishing`` after a resume are ordinary pending
+        work for ``amirtui publish`` (see :meth:`next_step`), not a reason to run recover again."""
+        return bool(self.crashed_runs or self.files.any_problem)
+
+    def next_step(self) -> str | None:
+        """The one command that moves things on from here, or None when nothing is pending."""
+        if self.needs_attention:
+            return "`amirtui recover --resume` continues the work; `--rollback` undoes unfinished runs"
+        if not self.live_runs:
+            steps = []
+            pub = sum(1 for p in self.publishing if p.state in (State.PUBLISHING.value, State.REPUBLISHING.value))
+            unpub = sum(1 for p in self.publishing if p.state == State.UNPUBLISHING.value)
+            if pub:
+                steps.append(f"`amirtui publish` finishes the {pub} row{'s' if pub != 1 else ''} left mid-publish")
+            if unpub:
+                steps.append(f"`amirtui unpublish` finishes the {unpub} row{'s' if unpub != 1 else ''} left "
+                             "mid-unpublish")
+            if steps:
+                return "; ".join(steps)
+        if self.files.leftovers:
+            return "`amirtui recover --resume` removes the working files of finished rows listed above"
+        return None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -134,8 +167,9 @@ class RecoveryReport:
         if self.kept:
             lines.append(f"  left alone ({len(self.kept)}):")
             lines.extend("    " + k for k in self.kept)
-        if self.needs_attention and self.mode == "status":
-            lines.append("  next: `amirtui recover --resume` continues the work; `--rollback` undoes unfinished runs")
+        step = self.next_step()
+        if step and self.mode == "status":
+            lines.append(f"  next: {step}")
         return "\n".join(lines)
 
 
@@ -174,13 +208,26 @@ def _classify_runs(report: RecoveryReport, *, mark: bool) -> None:
 def _publishing_rows() -> list[PublishingRow]:
     out = []
     q = Photo.select(Photo.id, Photo.file_name, Photo.state).where(
-        Photo.state.in_([State.PUBLISHING.value, State.PUBLISH_FAILED.value])).order_by(Photo.id)
+        Photo.state.in_([State.PUBLISH_FAILED.value, *_PUBLISH_IN_FLIGHT])).order_by(Photo.id)
     for p in q:
         steps = list(PublishStep.select().where(PublishStep.photo == p.id).order_by(PublishStep.id))
+        if p.state in (State.REPUBLISHING.value, State.UNPUBLISHING.value):  # only this pass's steps, not the first
+            start = _pass_start(p.id, State(p.state))  # publish's (a live row is never rolled back anyway)
+            steps = [s for s in steps if start is None or s.started_at >= start]
         done = sorted({s.step for s in steps if s.status == "done"})
         unfinished = sorted({s.step for s in steps if s.status == "started" and s.finished_at is None} - set(done))
         out.append(PublishingRow(p.id, p.file_name, p.state, done, unfinished))
     return out
+
+
+def _pass_start(photo_id: int, state: State):
+    """When the current republish (the edit that made it ``modified``) or unpublish began."""
+    entry = State.MODIFIED if state == State.REPUBLISHING else State.UNPUBLISHING
+    row = (StateChange.select(StateChange.at)
+           .where((StateChange.photo == photo_id) & (StateChange.to_state == entry.value)
+                  & StateChange.from_state.not_in([State.REPUBLISHING.value, State.UNPUBLISHING.value]))
+           .order_by(StateChange.id.desc()).first())
+    return row.at if row is not None else None
 
 
 def _crash_touched_ids(run_ids: list[int]) -> set[int]:
@@ -259,11 +306,13 @@ def resume(settings, bus: EventBus | None = None, *, deep: bool = False) -> Reco
     run_id = _begin("recover", bus)
     report.run_id = run_id
     report.actions += repair_rows(report.files, settings, run_id=run_id, bus=bus, actor=ACTOR)
-    report.actions += remove_paths(report.files.orphans + report.files.leftovers, settings)
+    report.actions += remove_paths(report.files.orphans, settings)
+    report.actions += remove_paths(report.files.leftovers, settings, what="working file of a finished row")
     report.actions += release_dangling_reservations(report.files.dangling_reservations)
     for p in report.publishing:
-        if p.state == State.PUBLISHING.value:
-            report.kept.append(f"photo {p.photo_id} {p.file_name or ''} stays publishing: `amirtui publish` continues "
+        if p.state in _PUBLISH_IN_FLIGHT:
+            cmd = "amirtui unpublish" if p.state == State.UNPUBLISHING.value else "amirtui publish"
+            report.kept.append(f"photo {p.photo_id} {p.file_name or ''} stays {p.state}: `{cmd}` continues "
                                f"it after [{', '.join(p.done) or 'no step'}]")
     for r in report.crashed_runs:
         repo.finish_run(r.id, "recovered", detail=f"crashed; resumed by recovery run {run_id}")
@@ -304,8 +353,8 @@ def rollback(settings, bus: EventBus | None = None, run_id: int | None = None) -
     for pid in sorted(_crash_touched_ids([t.id for t in targets])):
         photo = Photo.get_by_id(pid)
         state = State(photo.state)
-        if state in (State.PUBLISHED, State.ROLLED_BACK):
-            continue
+        if state in LIVE or state in (State.ROLLED_BACK, State.UNPUBLISHED):
+            continue  # it was on the website: never rolled back
         pr = steps.get(pid)
         if state == State.PUBLISHING or (pr is not None and pr.has_live_step):
             report.kept.append(f"photo {pid} {photo.file_name or ''} has publish steps done [{', '.join(pr.done) if pr else ''}]"
@@ -345,52 +394,6 @@ def _release_or_hand_over(photo_id: int) -> str:
                 Reservation.id == res.id).execute()
             note += f"; name {res.name} released"
     return note
-
-
-# ---------------------------------------------------------------- SQLite trouble
-
-
-def locked_by(db_path: Path | str) -> str | None:
-    """Which process holds the review DB: the single-instance lock's owner, else a process with the DB file open
-    (``/proc/*/fd`` scan, this host only). None when nobody else can be found."""
-    db_path = Path(db_path).resolve()
-    info = read_lock(db_path.parent / "amirtui.lock")
-    if info is not None and info.alive and info.pid != os.getpid():
-        return f"amirtui pid {info.pid} on {info.host} (from {db_path.parent / 'amirtui.lock'})"
-    wanted = {str(db_path), str(db_path) + "-wal", str(db_path) + "-shm"}
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return None
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            for fd in (entry / "fd").iterdir():
-                try:
-                    if os.readlink(fd) in wanted:
-                        return f"pid {entry.name} ({_cmdline(entry)})"
-                except OSError:
-                    continue
-        except OSError:  # process ended or not ours to inspect
-            continue
-    return None
-
-
-def _cmdline(entry: Path) -> str:
-    try:
-        raw = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return "?"
-    return raw[:120] or "?"
-
-
-def locked_message(db_path: Path | str) -> str:
-    """The operator's message for "database is locked": who holds it and what to do."""
-    who = locked_by(db_path)
-    if who:
-        return f"the database {db_path} is locked by {who}; wait for it to finish or stop it, then try again"
-    return (f"the database {db_path} is locked but no holding process was found on this host; it may be on a "
-            "network share used from another machine — close amirtui there and try again")
 
 
 __all__ = ["RecoveryReport", "PublishingRow", "RunInfo", "detect", "resume", "rollback", "locked_by",

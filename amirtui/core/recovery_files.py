@@ -24,10 +24,10 @@ PIPELINE_NEEDS_COPY = (State.STAGED, State.EXIF_READ, State.QUEUED, State.MODEL_
 #: Rows a reviewer has worked on: a lost staged copy is re-made in place, so the review work is kept.
 REVIEWED_NEEDS_COPY = (State.PREFILLED, State.NEEDS_WORK, State.QUARANTINED, State.APPROVED, State.PUBLISH_FAILED,
                        State.PUBLISHING)
-#: Rows whose model image and staged copy are no longer needed.
-FINISHED = (State.PUBLISHED, State.REJECTED, State.ROLLED_BACK)
+#: Rows whose model image is no longer needed (the staged copy: see :mod:`amirtui.core.workfiles`).
+FINISHED = (State.PUBLISHED, State.REJECTED, State.ROLLED_BACK, State.UNPUBLISHED)
 #: The publish render folder is still needed in these states.
-PUBLISH_WORK = (State.APPROVED, State.PUBLISHING, State.PUBLISH_FAILED)
+PUBLISH_WORK = (State.APPROVED, State.PUBLISHING, State.PUBLISH_FAILED, State.MODIFIED, State.REPUBLISHING)
 
 _STAGED_NAME = re.compile(r"^(\d{6,})_")
 REMOTE_TMP_SUFFIX = ".amirtui-part"  # same as publish.targets.TMP_SUFFIX (not imported: keeps publish optional)
@@ -91,7 +91,10 @@ class FileFindings:
         if self.orphans:
             out.append(f"{len(self.orphans)} temp file(s) without a row, e.g. {', '.join(str(p) for p in self.orphans[:3])}")
         if self.leftovers:
-            out.append(f"{len(self.leftovers)} working file(s) of finished rows to tidy (removed by --resume)")
+            out.append(f"{len(self.leftovers)} working file(s) of finished rows to tidy (removed by --resume):")
+            out += [f"  {p}" for p in self.leftovers[:20]]
+            if len(self.leftovers) > 20:
+                out.append(f"  … and {len(self.leftovers) - 20} more")
         for d in self.dangling_reservations[:20]:
             out.append(f"reservation '{d.name}' held by {f'photo {d.photo_id}' if d.photo_id else 'no row'}: {d.why}")
         if self.scanned_live:
@@ -178,6 +181,15 @@ def _orphans(settings) -> tuple[list[Path], list[Path]]:
                 out.append(d)
             elif State(row.state) not in PUBLISH_WORK:
                 tidy.append(d)
+    # staged copies of finished rows (a kill between the `published` commit and its cleanup leaves them): the same
+    # rule the publisher's cleanup applies, so --resume finishes exactly what the cleanup would have done
+    from .workfiles import DONE_STATES, staged_copy_removable
+
+    done = Photo.select().where(Photo.state.in_([s.value for s in DONE_STATES]) & Photo.staged_path.is_null(False))
+    seen = {str(p) for p in out + tidy}
+    for p in done:
+        if staged_copy_removable(p, settings) and p.staged_path not in seen:
+            tidy.append(Path(p.staged_path))
     if settings.publish.target == "local" and settings.site_dir.is_dir():
         out += sorted(settings.site_dir.rglob(f"*{REMOTE_TMP_SUFFIX}"))  # an upload cut before its rename
     return out, tidy
@@ -234,7 +246,7 @@ def _safe_to_remove(path: Path, settings) -> bool:
     return not hit
 
 
-def remove_paths(paths: list[Path], settings=None) -> list[str]:
+def remove_paths(paths: list[Path], settings=None, *, what: str = "orphan") -> list[str]:
     """Remove temp files / render folders; returns one action line per removal."""
     actions = []
     for p in paths:
@@ -245,7 +257,7 @@ def remove_paths(paths: list[Path], settings=None) -> list[str]:
                 shutil.rmtree(p)
             else:
                 p.unlink(missing_ok=True)
-            actions.append(f"removed orphan {p}")
+            actions.append(f"removed {what} {p}")
         except OSError as exc:
             actions.append(f"could not remove {p}: {exc.strerror or exc}")
     return actions

@@ -21,6 +21,9 @@ from .db.models import Photo, PhotoSet, StateChange, database
 from .errors import AmirError, IllegalTransition, ReservationConflict
 from .events import EventBus, RowChanged
 from .fsnames import display_name
+from .review_images import bring_back_model_image as _bring_back_model_image
+from .review_images import drop_model_image as _drop_model_image
+from .review_published import is_published_edit, undo_edit
 from .states import REVIEWABLE, State
 
 log = logging.getLogger("amirtui.review")
@@ -30,7 +33,7 @@ SORTS: tuple[str, ...] = ("id", "qr", "band", "file_name")
 #: What the review queue shows unless a state filter narrows it.
 QUEUE_STATES: tuple[str, ...] = tuple(
     s.value for s in (State.PREFILLED, State.NEEDS_WORK, State.QUARANTINED, State.APPROVED, State.REJECTED,
-                      State.PUBLISH_FAILED)
+                      State.PUBLISH_FAILED, State.MODIFIED)  # modified: edited after publish, to republish
 )
 APPROVABLE = frozenset(REVIEWABLE)
 REJECTABLE = frozenset(REVIEWABLE | {State.APPROVED, State.PUBLISH_FAILED})
@@ -267,29 +270,6 @@ def reject(photo_id: int, *, reason: str = "", bus: EventBus | None = None, _tok
     return get_row(photo_id)
 
 
-def _drop_model_image(photo_id: int) -> None:
-    """A rejected row's model image is removed (issue: kept until published or rejected); undo makes it again."""
-    from .model_image_stage import cleanup_model_image
-
-    try:
-        cleanup_model_image(Photo.get_by_id(photo_id))
-    except OSError as exc:  # a file problem must not undo the decision; validation reports leftovers
-        log.warning("could not remove the model image of photo %s: %s", photo_id, exc)
-
-
-def _bring_back_model_image(photo_id: int, settings: Any) -> str:
-    """Make the model image (preview, Generate input) again for a row returning to review; "" or a note."""
-    if settings is None:
-        return ""
-    from .model_image_stage import ensure_model_image
-
-    try:
-        ensure_model_image(Photo.get_by_id(photo_id), settings)
-    except (OSError, ValueError) as exc:
-        return f"no preview: {exc}"
-    return ""
-
-
 def _pending_state(p: Photo) -> State:
     return State.NEEDS_WORK if p.gate_status != "pass" else State.PREFILLED
 
@@ -410,6 +390,10 @@ def undo_last(*, bus: EventBus | None = None, settings: Any = None) -> UndoResul
     restored, skipped = [], []
     for ch in sorted(changes, key=lambda c: c.id):
         p = _photo(ch.photo_id)
+        if is_published_edit(ch):  # an edit of a row on the website: its previous text comes back
+            note = undo_edit(ch, token, bus)
+            (skipped.append((p.id, note)) if note else restored.append(p.id))
+            continue
         if p.state != ch.to_state:
             skipped.append((p.id, f"now '{p.state}'"))
             continue

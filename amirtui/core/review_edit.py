@@ -18,9 +18,11 @@ from .review import (
     PhotoDetail,
     ReviewRefused,
     _holds_name,
+    _new_token,
     _photo,
     load_detail,
 )
+from .review_published import EDITABLE_LIVE, edit_published
 from .states import REVIEWABLE, State
 
 
@@ -75,6 +77,14 @@ def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | Non
     """
     with database.atomic("IMMEDIATE"):
         p = _photo(photo_id)
+        if State(p.state) in EDITABLE_LIVE:  # on the website: the text may change (→ modified), the name never
+            if file_name is not None and file_name.strip() != (p.file_name or ""):
+                raise ReviewRefused(f"photo {photo_id} is on the website as {p.file_name}: its name never changes",
+                                    fix="published names are permanent; edit the caption, alt text or keywords")
+            kw = parse_keywords(keywords) if keywords is not None else None
+            if edit_published(photo_id, caption=caption, alt_text=alt_text, keywords=kw, token=_new_token(), bus=bus):
+                _regate(photo_id, language, bus)
+            return load_detail(photo_id)
         if State(p.state) not in EDITABLE:
             raise ReviewRefused(f"photo {photo_id} is '{p.state}': its text and name can no longer change",
                                 fix="published names never change; re-import to publish a new version")

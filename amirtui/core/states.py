@@ -35,6 +35,10 @@ class State(StrEnum):
     ROLLED_BACK = "rolled_back"  # its unfinished run was rolled back; kept as history
     SOURCE_MISSING = "source_missing"  # neither the staged copy nor the original can be found
     FAILED = "failed"  # a stage failed for a reason retrying cannot change (see last_error); parked, visible
+    MODIFIED = "modified"  # published, then its text was edited: to republish (the website still shows the old text)
+    REPUBLISHING = "republishing"  # republish steps in progress (old files stay live until the new ones are in place)
+    UNPUBLISHING = "unpublishing"  # unpublish steps in progress: catalog row, mirror row, then the files
+    UNPUBLISHED = "unpublished"  # removed from the website; kept as history, its File_Name reserved forever
 
 
 S = State
@@ -51,7 +55,11 @@ UNPUBLISHED: frozenset[State] = frozenset(
 )
 
 #: Terminal states: nothing moves out of them except an operator's explicit undo (rejected) or re-import.
-TERMINAL: frozenset[State] = frozenset({S.PUBLISHED, S.ROLLED_BACK})
+TERMINAL: frozenset[State] = frozenset({S.PUBLISHED, S.ROLLED_BACK, S.UNPUBLISHED})
+
+#: The publish lifecycle after a first publish (see README "Publish lifecycle"): a live row can be edited
+#: (modified → republished) or unpublished; none of these is ever rolled back or loses its name.
+LIVE: frozenset[State] = frozenset({S.PUBLISHED, S.MODIFIED, S.REPUBLISHING, S.UNPUBLISHING})
 
 _ROLLBACKABLE = (
     S.IMPORTED, S.STAGED, S.EXIF_READ, S.QUEUED, S.SCORED, S.MODEL_READY,
@@ -73,7 +81,11 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.REJECTED: frozenset({S.PREFILLED, S.NEEDS_WORK}),  # undo of a decision
     S.PUBLISHING: frozenset({S.PUBLISHED, S.PUBLISH_FAILED, S.PUBLISHING}),  # publishing → publishing: resumed
     S.PUBLISH_FAILED: frozenset({S.PUBLISHING, S.PREFILLED, S.NEEDS_WORK, S.REJECTED, S.IMPORTED, S.SOURCE_MISSING}),
-    S.PUBLISHED: frozenset(),
+    S.PUBLISHED: frozenset({S.MODIFIED, S.UNPUBLISHING}),  # edited (or a republish asked for), or unpublished
+    S.MODIFIED: frozenset({S.MODIFIED, S.REPUBLISHING, S.PUBLISHED, S.UNPUBLISHING}),  # → published: edit undone
+    S.REPUBLISHING: frozenset({S.PUBLISHED, S.MODIFIED, S.REPUBLISHING}),  # → modified: failed, still to republish
+    S.UNPUBLISHING: frozenset({S.UNPUBLISHED, S.UNPUBLISHING}),  # → unpublishing: resumed
+    S.UNPUBLISHED: frozenset(),
     S.ROLLED_BACK: frozenset(),
     S.SOURCE_MISSING: frozenset({S.IMPORTED}),  # the original came back: stage again
     S.FAILED: frozenset({S.IMPORTED, S.REJECTED}),  # fixed by the operator: start over; or given up on

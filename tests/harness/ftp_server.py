@@ -2,7 +2,9 @@
 
 ``drop_after_bytes(n, match=...)`` makes the server close the data connection after ``n`` bytes of the next
 matching STOR (the file is left truncated, the client sees the transfer fail); ``fail_rename(code=550)``
-answers the next RNTO with that error. Stopping never hangs: the serving thread polls a stop flag and closes
+answers the next RNTO with that error; ``lose_rename_reply(hold=False)`` performs the next rename and then drops the
+control connection instead of answering (with ``hold`` it first sets ``rename_done`` and waits for
+``release_rename()``, so a test can kill the client while the reply is outstanding). Stopping never hangs: the serving thread polls a stop flag and closes
 every connection itself (pyftpdlib's loop is not thread-safe, so nothing else touches it).
 """
 
@@ -158,6 +160,15 @@ class _FaultyHandlerMixin:
             self._rnfr = None
             self.respond(f"{failure} Rename failed (injected by the test harness).")  # type: ignore[attr-defined]
             return None
+        lost = self.harness._take_lost_reply()
+        if lost is not None and self._rnfr:  # type: ignore[attr-defined]
+            src, self._rnfr = self._rnfr, None  # type: ignore[attr-defined]
+            self.run_as_current_user(self.fs.rename, src, path)  # type: ignore[attr-defined]
+            self.harness.rename_done.set()
+            if lost:  # hold: the serving loop waits here, so the reply stays outstanding until released
+                self.harness._release.wait(30)
+            self.close()  # type: ignore[attr-defined]  # the link dies before "250 Renaming ok." is sent
+            return None
         return super().ftp_RNTO(path)  # type: ignore[misc]
 
     def on_file_received(self, file: str) -> None:
@@ -178,6 +189,9 @@ class FtpTestServer:
         self.received: list[Path] = []
         self._drops: list[tuple[int, str | None]] = []
         self._rename_failures: list[int] = []
+        self._lost_replies: list[bool] = []
+        self.rename_done = threading.Event()
+        self._release = threading.Event()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -194,6 +208,22 @@ class FtpTestServer:
         """Answer the next RNTO with ``code`` (the file stays under its old name)."""
         with self._lock:
             self._rename_failures.append(code)
+
+    def lose_rename_reply(self, *, hold: bool = False) -> None:
+        """Do the next rename, then drop the control connection without answering (``hold``: first set
+        ``rename_done`` and wait until ``release_rename()``)."""
+        with self._lock:
+            self._lost_replies.append(hold)
+            self.rename_done.clear()
+            self._release.clear()
+
+    def release_rename(self) -> None:
+        """Let a held rename's connection drop (see ``lose_rename_reply``)."""
+        self._release.set()
+
+    def _take_lost_reply(self) -> bool | None:
+        with self._lock:
+            return self._lost_replies.pop(0) if self._lost_replies else None
 
     def _take_drop(self, filename: str) -> int | None:
         with self._lock:
@@ -242,6 +272,7 @@ class FtpTestServer:
     def stop(self) -> None:
         """Stop serving and close every connection; returns within a fraction of a second."""
         self._stop.set()
+        self._release.set()
         if self._thread is not None:
             self._thread.join(timeout=3)
 

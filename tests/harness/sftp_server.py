@@ -3,7 +3,8 @@
 It has a freshly generated ed25519 host key (``known_hosts_file`` writes the ``[127.0.0.1]:port`` line a
 verifying client such as paramiko with ``RejectPolicy`` needs), password auth and public-key auth
 (``make_client_key`` creates and authorizes a key). ``drop_after_bytes(n)`` aborts the SSH connection
-mid-write once ``n`` bytes of file data have arrived (the next matching upload only).
+mid-write once ``n`` bytes of file data have arrived (the next matching upload only); ``lose_rename_reply()`` does the
+next rename and then aborts the connection before answering (the rename reached the server, its reply never came).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class SftpTestServer:
         self.connections_total = 0
         self.authorized_keys: list[asyncssh.SSHKey] = []
         self._drops: list[tuple[int, str | None]] = []
+        self._lost_replies = 0
         self._conns: set[asyncssh.SSHServerConnection] = set()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -63,6 +65,18 @@ class SftpTestServer:
         substring of the file name; None = any)."""
         with self._lock:
             self._drops.append((n, match))
+
+    def lose_rename_reply(self, count: int = 1) -> None:
+        """The next ``count`` renames happen, then the connection is aborted instead of answering."""
+        with self._lock:
+            self._lost_replies += count
+
+    def _take_lost_reply(self) -> bool:
+        with self._lock:
+            if self._lost_replies:
+                self._lost_replies -= 1
+                return True
+            return False
 
     def _take_drop(self, filename: str) -> int | None:
         with self._lock:
@@ -161,6 +175,18 @@ class _FaultySftp(asyncssh.SFTPServer):
             if limit is not None:
                 self._limits = {**getattr(self, "_limits", {}), id(file_obj): [limit, 0]}
         return file_obj
+
+    def _lose_reply_after(self, result: Any) -> Any:
+        if self.harness._take_lost_reply():
+            self.connection.abort()  # the rename is done on disk; the client never hears so
+            raise asyncssh.SFTPConnectionLost("reply lost (injected by the test harness)")
+        return result
+
+    def rename(self, oldpath: bytes, newpath: bytes):
+        return self._lose_reply_after(super().rename(oldpath, newpath))
+
+    def posix_rename(self, oldpath: bytes, newpath: bytes):
+        return self._lose_reply_after(super().posix_rename(oldpath, newpath))
 
     def write(self, file_obj: Any, offset: int, data: bytes):
         limit = getattr(self, "_limits", {}).get(id(file_obj))

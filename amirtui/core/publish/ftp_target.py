@@ -12,6 +12,7 @@ import posixpath
 import ssl
 from pathlib import Path
 
+from .retry import TransientError
 from .targets import BaseTarget, PublishError
 
 _LINK_ERRORS = (OSError, EOFError, ftplib.error_temp, ftplib.error_proto)
@@ -69,8 +70,8 @@ class FTPTarget(BaseTarget):
                 f"{self.name}://{self.user}@{self.host}:{self.port} refused the login: {exc}",
                 fix="check publish.user and AMIRTUI_FTP_PASSWORD",
             ) from exc
-        except (OSError, EOFError) as exc:
-            raise PublishError(
+        except (OSError, EOFError, ftplib.error_temp) as exc:  # refused, reset, 421 busy: may clear by itself
+            raise TransientError(
                 f"cannot reach {self.name}://{self.host}:{self.port}: {exc}",
                 fix="check publish.host/port and that the server is up" + (" and speaks explicit TLS" if self.tls else ""),
             ) from exc
@@ -98,7 +99,7 @@ class FTPTarget(BaseTarget):
             return fn(self._conn())
         except _LINK_ERRORS as exc:
             self.close()
-            raise PublishError(f"{self.name} link to {self.host}:{self.port} failed: {exc}",
+            raise TransientError(f"{self.name} link to {self.host}:{self.port} failed: {exc}",
                                fix="publish again; the row continues from its last completed step") from exc
 
     # ------------------------------------------------------------ primitives
@@ -109,6 +110,14 @@ class FTPTarget(BaseTarget):
                 return ftp.size(path)
             except ftplib.error_perm:
                 return None
+        return self._call(run)
+
+    def read(self, path: str) -> bytes:
+        """The remote file's bytes (RETR)."""
+        def run(ftp: ftplib.FTP) -> bytes:
+            buf = io.BytesIO()
+            ftp.retrbinary(f"RETR {path}", buf.write, blocksize=256 * 1024)
+            return buf.getvalue()
         return self._call(run)
 
     def _mkdir_one(self, ftp: ftplib.FTP, directory: str) -> None:
@@ -133,13 +142,19 @@ class FTPTarget(BaseTarget):
 
     def _rename(self, src: str, dst: str, *, replace: bool) -> None:
         def run(ftp: ftplib.FTP) -> None:
-            if replace:
-                # RNTO onto an existing file is server-dependent (some answer 550): delete our own old copy first
+            if not replace:
+                ftp.rename(src, dst)
+                return
+            # RNTO onto an existing file replaces it atomically on most servers (the old file stays live until the
+            # new one is in place); some answer 550 instead: then delete our own old copy and rename
+            try:
+                ftp.rename(src, dst)
+            except ftplib.error_perm:
                 try:
                     ftp.delete(dst)
                 except ftplib.error_perm:
                     pass
-            ftp.rename(src, dst)
+                ftp.rename(src, dst)
         try:
             self._call(run)
         except ftplib.error_perm as exc:

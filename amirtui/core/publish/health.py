@@ -64,6 +64,31 @@ def catalog_check(settings: Any, secrets: Any) -> Check:
     return Check("catalog", GREEN, f"MySQL {catalog.where()}: connected, table present")
 
 
+def drift_check(settings: Any, secrets: Any) -> Check | None:
+    """Website catalog vs the local mirror (only when MySQL is on): yellow with the count when they disagree."""
+    if not settings.publish.mysql.enabled:
+        return None
+    from .drift import compare, summary
+    from .mirror import Mirror
+    from .mysql_catalog import MySQLCatalog
+
+    catalog = MySQLCatalog.from_settings(settings, getattr(secrets, "mysql_password", None))
+    try:
+        drifts = compare(catalog.all_rows(), Mirror(settings.mirror_db_path, settings.publish.mysql.table).all_rows())
+    except Exception as exc:  # noqa: BLE001 - the catalog line above already says why MySQL cannot be read
+        return Check("catalog drift", YELLOW, f"not compared: {getattr(exc, 'detail', None) or exc}",
+                     fix="fix the catalog line above, then run amirtui validate")
+    finally:
+        catalog.close()
+    if not drifts:
+        return Check("catalog drift", GREEN, summary(drifts))
+    return Check("catalog drift", YELLOW, summary(drifts),
+                 fix="`amirtui validate` lists each row with its fix (catalog pull to accept the website's version, "
+                     "republish to restore amirtui's)")
+
+
 def publish_checks(settings: Any, secrets: Any) -> list[Check]:
-    """Both publish checks, in display order."""
-    return [target_check(settings, secrets), catalog_check(settings, secrets)]
+    """The publish checks, in display order."""
+    checks = [target_check(settings, secrets), catalog_check(settings, secrets)]
+    drift = drift_check(settings, secrets) if checks[-1].level == GREEN else None
+    return checks + ([drift] if drift is not None else [])

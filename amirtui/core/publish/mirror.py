@@ -96,6 +96,28 @@ class Mirror:
             finally:
                 conn.close()
 
+    def delete(self, file_name: str) -> int:
+        """Delete the row keyed by ``file_name``; returns rows deleted (0 when already gone)."""
+        with self._lock:
+            conn = self._connect()
+            try:
+                with conn:
+                    return conn.execute(f'DELETE FROM "{self.table}" WHERE "File_Name" = ?', (file_name,)).rowcount
+            except sqlite3.Error as exc:
+                raise PublishError(f"mirror {self.path} could not delete {file_name}: {exc}",
+                                   fix="check disk space and that nothing else holds the mirror database") from exc
+            finally:
+                conn.close()
+
+    def all_rows(self) -> list[dict[str, Any]]:
+        """Every mirror row (for drift checks)."""
+        with self._lock:
+            conn = self._connect()
+            try:
+                return [dict(r) for r in conn.execute(f'SELECT * FROM "{self.table}"')]
+            finally:
+                conn.close()
+
     def all_file_names(self) -> dict[str, int]:
         """File_Name → id of every mirror row."""
         with self._lock:

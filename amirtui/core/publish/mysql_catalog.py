@@ -14,9 +14,20 @@ import pymysql
 import pymysql.cursors
 
 from .catalog import COLUMNS, INTEGER, NUMERIC
+from .retry import TransientError
 from .targets import PublishError
 
 _TABLE_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+#: Server/client error codes that may clear by themselves: too many connections, server shutting down, lock wait
+#: timeout, deadlock, cannot connect, server gone away, connection lost (during query / reading the handshake).
+TRANSIENT_CODES = frozenset({1040, 1053, 1205, 1213, 2002, 2003, 2006, 2013, 2055})
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, (pymysql.err.InterfaceError, OSError)):
+        return True  # the connection is closed or the socket failed
+    code = exc.args[0] if getattr(exc, "args", None) else 0
+    return isinstance(code, int) and code in TRANSIENT_CODES
 
 
 def _table(name: str) -> str:
@@ -114,7 +125,8 @@ class MySQLCatalog:
             fix = ("check publish.mysql.user and AMIRTUI_MYSQL_PASSWORD" if code in (1044, 1045, 1698)
                    else f"create the database or fix publish.mysql.database" if code == 1049
                    else "check publish.mysql.host/port and that MariaDB/MySQL is running")
-            raise PublishError(f"cannot connect to MySQL {self.where()}: {exc}", fix=fix) from exc
+            kind = TransientError if _transient(exc) else PublishError
+            raise kind(f"cannot connect to MySQL {self.where()}: {exc}", fix=fix) from exc
         return self._conn
 
     def close(self) -> None:
@@ -131,10 +143,15 @@ class MySQLCatalog:
         try:
             return fn(conn)
         except (pymysql.err.OperationalError, pymysql.err.InterfaceError, OSError) as exc:
-            self.close()  # the next row reconnects
-            raise PublishError(f"MySQL {self.where()} failed: {exc}",
+            self.close()  # the next attempt reconnects
+            kind = TransientError if _transient(exc) else PublishError
+            raise kind(f"MySQL {self.where()} failed: {exc}",
                                fix="check that the server is reachable; publish again to retry this row") from exc
         except pymysql.err.MySQLError as exc:
+            if _transient(exc):  # e.g. a deadlock or lock wait timeout reported as InternalError
+                self.close()
+                raise TransientError(f"MySQL {self.where()} failed: {exc}",
+                                     fix="check that the server is reachable; publish again to retry this row") from exc
             try:
                 conn.rollback()
             except Exception:
@@ -156,6 +173,29 @@ class MySQLCatalog:
             conn.commit()
             return int(new_id)
         return self._run(run)
+
+    def delete(self, file_name: str) -> int:
+        """Delete the row keyed by ``file_name`` and commit; returns rows deleted (0 when already gone)."""
+        def run(conn):
+            with conn.cursor() as cur:
+                n = cur.execute(f"DELETE FROM {_table(self.table)} WHERE File_Name = %s", (file_name,))
+            conn.commit()
+            return int(n)
+        return self._run(run)
+
+    def all_rows(self) -> list[dict[str, Any]]:
+        """Every catalog row (for drift checks), DATETIME as text like :meth:`fetch`."""
+        def run(conn):
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT * FROM {_table(self.table)}")
+                rows = list(cur.fetchall())
+            conn.commit()
+            return rows
+        rows = self._run(run)
+        for row in rows:
+            if row.get("DateTime") is not None and not isinstance(row["DateTime"], str):
+                row["DateTime"] = row["DateTime"].strftime("%Y-%m-%d %H:%M:%S")
+        return rows
 
     def fetch(self, file_name: str) -> dict[str, Any] | None:
         """The stored row for ``file_name`` (DATETIME returned as ``YYYY-MM-DD HH:MM:SS`` text), or None."""

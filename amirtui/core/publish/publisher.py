@@ -10,7 +10,6 @@ reused across rows — publish rows concurrently.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
 import urllib.parse
@@ -22,19 +21,23 @@ from queue import Queue
 from typing import Any, Callable
 
 from ..db import repo
-from ..db.models import Photo, PublishStep, StateChange, utcnow
+from ..db.models import Photo, PublishStep, utcnow
 from ..events import EventBus, PublishStepDone, RunFinished, RunStarted
 from ..redact import redact
 from ..states import State
+from ..workfiles import remove_leftovers
 from .catalog import build_row
+from .lifecycle import PASSAGE, completed_steps, recorded_paths
 from .mirror import Mirror
 from .mysql_catalog import MySQLCatalog
+from .retry import RetryPolicy, announce, reset_lane, with_retry
 from .targets import BaseTarget, LocalTarget, PublishError, RemoteConflict, RemotePaths, build_paths
 
 log = logging.getLogger("amirtui.publish")
 
 STEPS: tuple[str, ...] = ("render", "upload_web", "upload_thumb", "catalog", "mirror")
-ELIGIBLE: tuple[State, ...] = (State.APPROVED, State.PUBLISH_FAILED, State.PUBLISHING)
+#: approved, publish_failed, publishing (interrupted) — and published rows edited since (modified, republishing).
+ELIGIBLE: tuple[State, ...] = tuple(PASSAGE)
 
 
 # ---------------------------------------------------------------- wiring helpers
@@ -185,6 +188,7 @@ class Publisher:
         self.mirror = mirror or Mirror(settings.mirror_db_path, settings.publish.mysql.table)
         self.cancel = cancel or threading.Event()
         self.run_id: int | None = None
+        self.retry = RetryPolicy.from_settings(settings)
         self._lock = threading.Lock()
         ensure_publish_log(settings.logs_dir)
 
@@ -197,15 +201,8 @@ class Publisher:
 
     @staticmethod
     def completed_steps(photo_id: int) -> set[str]:
-        """Steps done since the row's latest transition into approved (earlier work is for an older version)."""
-        approved = (StateChange.select(StateChange.at)
-                    .where((StateChange.photo == photo_id) & (StateChange.to_state == State.APPROVED.value))
-                    .order_by(StateChange.at.desc()).first())
-        if approved is None:
-            return repo.done_steps(photo_id)
-        q = PublishStep.select(PublishStep.step).where(
-            (PublishStep.photo == photo_id) & (PublishStep.status == "done") & (PublishStep.started_at >= approved.at))
-        return {s.step for s in q}
+        """Steps done for the version being published (see :func:`.lifecycle.completed_steps`)."""
+        return completed_steps(photo_id)
 
     @staticmethod
     def owns_remote(photo: Photo, step: str, current_step_id: int) -> bool:
@@ -273,7 +270,8 @@ class Publisher:
         if validate_after:
             from .validation import validate
 
-            summary.validation = validate(self.settings, secrets, check_urls=self.settings.publish.verify_urls)
+            summary.validation = validate(self.settings, secrets, check_urls=self.settings.publish.verify_urls,
+                                          target=self.target_factory())
         return summary
 
     def _connect_lanes(self, lanes: list[Lane]) -> None:
@@ -295,9 +293,10 @@ class Publisher:
             log.info("id=%d file=%s skipped (state %s)", pid, photo.file_name, state)
             return "skipped"
         step = "prepare"
+        passage = PASSAGE[state]
         try:
-            repo.transition(pid, State.PUBLISHING, expect=[state], run_id=self.run_id, bus=self.bus,
-                            reason="resumed" if state == State.PUBLISHING else "publish")
+            repo.transition(pid, passage.running, expect=[state], run_id=self.run_id, bus=self.bus,
+                            reason="resumed" if state == passage.running else passage.verb)
             row = self._prepare(photo, lane)
             done = self.completed_steps(pid)
             for step in STEPS:
@@ -305,7 +304,7 @@ class Publisher:
                     continue
                 self._run_step(row, step)
             repo.transition(
-                pid, State.PUBLISHED, run_id=self.run_id, bus=self.bus, reason="all steps done",
+                pid, passage.done, run_id=self.run_id, bus=self.bus, reason="all steps done",
                 web_remote_path=row.paths.web, thumb_remote_path=row.paths.thumb, web_url=row.web_url,
                 thumb_url=row.thumb_url, published_at=utcnow(), last_error=None, error_stage=None,
             )
@@ -313,7 +312,7 @@ class Publisher:
             error = redact(f"{exc}" if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}")
             log.error("id=%d file=%s FAILED at %s: %s", pid, photo.file_name, step, error)
             try:
-                repo.transition(pid, State.PUBLISH_FAILED, run_id=self.run_id, bus=self.bus, reason=f"{step}: {error}",
+                repo.transition(pid, passage.failed, run_id=self.run_id, bus=self.bus, reason=f"{step}: {error}",
                                 error_stage=step, last_error=error[:2000])
             except Exception as inner:  # e.g. it never reached publishing: leave it where it is, say why
                 repo.record_failure(pid, step, error)
@@ -324,26 +323,20 @@ class Publisher:
         return "published"
 
     def _cleanup(self, row: _Row) -> None:
-        """Remove working files a published row no longer needs (validation flags leftovers as stale).
-
-        The staged copy goes only when it lives in our incoming dir and the original is still there at the same size:
-        nothing that cannot be made again is ever deleted.
-        """
-        shutil.rmtree(row.work_dir, ignore_errors=True)
-        p = row.photo
-        model = Path(p.model_image_path) if p.model_image_path else None
-        if model is not None and self.settings.ollama_tmp_dir in model.parents:
-            model.unlink(missing_ok=True)
-        staged = Path(p.staged_path) if p.staged_path else None
-        original = Path(p.original_path)
-        if (staged is not None and self.settings.incoming_dir in staged.parents and staged.is_file()
-                and original.is_file() and original.stat().st_size == staged.stat().st_size):
-            staged.unlink()
+        """Remove working files a published row no longer needs (:mod:`amirtui.core.workfiles` is the rule; a kill
+        before this point leaves them for ``recover --resume``, which applies the same rule)."""
+        for line in remove_leftovers(Photo.get_by_id(row.photo.id), self.settings):
+            log.info("%s", line)
 
     # ---- steps
     def _prepare(self, photo: Photo, lane: Lane) -> _Row:
         if not photo.file_name:
             raise PublishError(f"photo {photo.id} has no final filename", fix="send it back to review and name it")
+        work_dir = self.settings.data_dir / "publish_tmp" / str(photo.id)
+        live = recorded_paths(photo)
+        if live is not None:  # a republish replaces exactly the files this row published
+            return _Row(photo=photo, paths=live, web_url=photo.web_url or live.web, thumb_url=photo.thumb_url or live.thumb,
+                        work_dir=work_dir, lane=lane)
         year = photo.year or (photo.datetime_original or "")[:4] or None
         paths = build_paths(self.settings.publish.remote_base, year, photo.set.folder, photo.file_name)
         return _Row(photo=photo, paths=paths,
@@ -356,7 +349,9 @@ class Publisher:
         row.step_id = rec.id
         t0 = time.perf_counter()
         try:
-            detail = getattr(self, f"_step_{step}")(row) or {}
+            detail = with_retry(lambda: getattr(self, f"_step_{step}")(row) or {}, self.retry, cancel=self.cancel,
+                                reset=lambda: reset_lane(row.lane),
+                                on_retry=announce(self.bus, self.retry, row.photo.id, row.photo.file_name, step))
         except Exception as exc:
             error = redact(f"{exc}" if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}")
             repo.step_finished(rec.id, False, error=error)

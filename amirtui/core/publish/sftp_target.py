@@ -17,6 +17,7 @@ from pathlib import Path
 
 import paramiko
 
+from .retry import TransientError
 from .targets import BaseTarget, PublishError
 
 
@@ -111,7 +112,7 @@ class SFTPTarget(BaseTarget):
                                fix="check publish.user and AMIRTUI_SFTP_PASSWORD or AMIRTUI_SFTP_KEY_PATH") from exc
         except (OSError, paramiko.SSHException) as exc:
             client.close()
-            raise PublishError(f"cannot reach sftp://{self.host}:{self.port}: {exc}",
+            raise TransientError(f"cannot reach sftp://{self.host}:{self.port}: {exc}",
                                fix="check publish.host/port and that the SSH server is up") from exc
         self._client = client
         self._sftp = client.open_sftp()
@@ -140,13 +141,15 @@ class SFTPTarget(BaseTarget):
             return fn(self._conn())
         except (EOFError, socket.timeout, paramiko.SSHException, ConnectionError) as exc:
             self.close()
-            raise PublishError(f"sftp link to {self.host}:{self.port} failed: {exc or type(exc).__name__}",
+            raise TransientError(f"sftp link to {self.host}:{self.port} failed: {exc or type(exc).__name__}",
                                fix="publish again; the row continues from its last completed step") from exc
         except OSError as exc:
             # a plain OSError (IOError) is a server answer (permission, no such dir), not a dead link — but a
             # dead transport also shows up as OSError("Socket is closed"): drop the connection when it is not active
             if self._client is None or not self._client.get_transport() or not self._client.get_transport().is_active():
                 self.close()
+                raise TransientError(f"sftp link to {self.host}:{self.port} failed: {exc}",
+                                     fix="publish again; the row continues from its last completed step") from exc
             raise PublishError(f"sftp {self.host}:{self.port}: {exc}",
                                fix="check the remote folder and permissions; publish again to retry") from exc
 
@@ -157,6 +160,14 @@ class SFTPTarget(BaseTarget):
                 return sftp.stat(path).st_size
             except FileNotFoundError:
                 return None
+        return self._call(run)
+
+    def read(self, path: str) -> bytes:
+        """The remote file's bytes."""
+        def run(sftp: paramiko.SFTPClient) -> bytes:
+            buf = io.BytesIO()
+            sftp.getfo(path, buf)
+            return buf.getvalue()
         return self._call(run)
 
     def _mkdir_one(self, sftp: paramiko.SFTPClient, directory: str) -> None:

@@ -12,6 +12,7 @@ alphabet of :mod:`amirtui.core.filenames`); the result is checked to stay inside
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 from dataclasses import dataclass
@@ -158,6 +159,10 @@ class BaseTarget:
         """Remote file size or None."""
         raise NotImplementedError
 
+    def read(self, path: str) -> bytes:
+        """The remote file's bytes (used to recognise this row's own file after a lost reply)."""
+        raise NotImplementedError
+
     def _mkdir_one(self, conn: object, directory: str) -> None:
         """Create one directory over ``conn`` (an existing one is fine)."""
         raise NotImplementedError
@@ -197,17 +202,39 @@ class BaseTarget:
             fix="check who published it; delete or rename that file on the server if it is stale, then publish again",
         )
 
+    def holds_exactly(self, path: str, data: bytes, size: int | None = None) -> bool:
+        """Whether the file at ``path`` has exactly ``data`` (same size, same sha256).
+
+        This is how an upload whose rename reached the server but whose reply was lost is recognised: the file in
+        place *is* this row's rendered file, so the step is finished rather than refused. Anything else — another
+        size, other bytes — is someone else's file and is never overwritten.
+        """
+        size = self.size(path) if size is None else size
+        if size != len(data):
+            return False
+        return hashlib.sha256(self.read(path)).digest() == hashlib.sha256(data).digest()
+
+    def remove(self, path: str) -> bool:
+        """Delete the file at ``path`` if it exists (idempotent); True when something was deleted."""
+        if self.size(path) is None:
+            return False
+        self._delete(path)
+        return True
+
     # ---- the recipe
     def put_atomic(self, path: str, data: bytes, *, may_replace: bool) -> None:
         """Upload to a temp name, verify its size, rename into place.
 
-        An existing file at ``path`` is replaced only when ``may_replace`` (this row owns it); otherwise
-        :class:`RemoteConflict` is raised and the existing file is left untouched.
+        An existing file at ``path`` is replaced only when ``may_replace`` (this row owns it); otherwise it is left
+        untouched and :class:`RemoteConflict` is raised — unless it holds exactly ``data`` (see
+        :meth:`holds_exactly`): then the upload is already done.
         """
         existing: int | None = None
         if not (self.rename_refuses_existing and not may_replace):
             existing = self.size(path)
             if existing is not None and not may_replace:
+                if self.holds_exactly(path, data, existing):
+                    return
                 raise self._exists_error(path, existing)
         self._makedirs(posixpath.dirname(path))
         tmp = temp_name(path)
@@ -227,8 +254,13 @@ class BaseTarget:
         except PublishError:
             if self.rename_refuses_existing and not may_replace:
                 found = self.size(path)
-                if found is not None:  # the refusal was the "already exists" answer
-                    self._delete(tmp)
+                if found is not None:  # the refusal was the "already exists" answer (or a lost reply)
+                    try:
+                        self._delete(tmp)
+                    except PublishError:  # already renamed away by the attempt whose reply was lost
+                        pass
+                    if self.holds_exactly(path, data, found):
+                        return  # our own file, renamed into place by an attempt whose reply was lost
                     raise self._exists_error(path, found) from None
             raise
 
@@ -261,6 +293,10 @@ class LocalTarget(BaseTarget):
         """File size or None."""
         p = self._p(path)
         return p.stat().st_size if p.is_file() else None
+
+    def read(self, path: str) -> bytes:
+        """The file's bytes."""
+        return self._p(path).read_bytes()
 
     def _makedirs(self, directory: str) -> None:
         d = self._p(directory)

@@ -1,9 +1,10 @@
 """Post-run validation (``amirtui validate`` and automatically after a publish run).
 
 Checks that every published row is in the catalog(s) by ``File_Name`` with the fields it was published with, that its
-files answer (HTTP 200 on HEAD when URL checks are on; the files exist for the local target), that the queue, the
-mirror and MySQL agree, and that nothing stale is left in ``data/ollama_tmp``, ``data/publish_tmp`` or staging for
-finished rows. Writes a report file under ``logs/`` and returns each problem with its fix.
+files exist on the target with the size that was uploaded (local, FTP, FTPS or SFTP: :mod:`.remote_files`) and answer
+HTTP 200 on HEAD when URL checks are on, that the queue, the mirror and MySQL agree, and that no working file of a
+finished row is left (:mod:`amirtui.core.workfiles`). Writes a report file under ``logs/`` and returns each problem
+with its fix.
 """
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ from typing import Any
 from ..db.models import Photo
 from ..redact import redact
 from ..safe_text import escape_control
-from ..states import State
+from ..states import LIVE, State
+from ..workfiles import leftover_files
 from .catalog import build_row, differences
+from .drift import compare
 from .mirror import Mirror
 from .mysql_catalog import MySQLCatalog
+from .remote_files import check_files
+from .targets import BaseTarget, LocalTarget
 
 log = logging.getLogger("amirtui.publish")
 
-FINISHED = (State.PUBLISHED.value, State.REJECTED.value, State.ROLLED_BACK.value)
+FINISHED = (State.PUBLISHED.value, State.REJECTED.value, State.ROLLED_BACK.value, State.UNPUBLISHED.value)
 
 
 @dataclass
@@ -51,6 +56,7 @@ class ValidationReport:
     """Everything validation checked and found."""
 
     checked: int = 0
+    files_checked: int = 0
     urls_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
     report_path: Path | None = None
@@ -62,7 +68,7 @@ class ValidationReport:
 
     def summary_lines(self) -> list[str]:
         """A headline plus one line per problem (what is wrong and its fix)."""
-        head = (f"validation: {self.checked} published rows checked, {self.urls_checked} URLs, "
+        head = (f"validation: {self.checked} published rows checked, {self.files_checked} files, {self.urls_checked} URLs, "
                 f"{len(self.problems)} problem(s)")
         return [head, *(p.line() for p in self.problems)]
 
@@ -98,44 +104,36 @@ def _check_row(p: Photo, expected: dict[str, Any], stored: dict[str, Any] | None
     diff = differences(expected, stored)
     if diff:
         problems.append(Problem(f"{where}_mismatch", f"{where} differs in {', '.join(diff)}",
-                                "someone edited the catalog row, or the row changed after publish: re-publish it",
+                                f"someone edited the {where} row: `amirtui republish {p.file_name}` restores it",
                                 p.id, p.file_name))
 
 
 def _stale_files(settings: Any, problems: list[Problem]) -> None:
-    data = settings.data_dir
-    tmp_root = data / "publish_tmp"
-    finished = Photo.select().where(Photo.state.in_(FINISHED))
-    for p in finished:
-        for label, raw in (("model image", p.model_image_path), ("staged copy", p.staged_path)):
-            if not raw:
-                continue
-            path = Path(raw)
-            inside = any(root in path.parents for root in (settings.ollama_tmp_dir, settings.incoming_dir))
-            if inside and path.exists():  # never flag the operator's originals, only our working copies
-                problems.append(Problem("stale_file", f"{label} {path} is still there for a {p.state} row",
-                                        f"delete {path} (the row is finished; amirtui recover cleans these)",
-                                        p.id, p.file_name))
-        work = tmp_root / str(p.id)
-        if work.exists():
-            problems.append(Problem("stale_file", f"rendered files {work} left after publish", f"delete {work}",
+    for p in Photo.select().where(Photo.state.in_(FINISHED)):
+        for label, path in leftover_files(p, settings):
+            problems.append(Problem("stale_file", f"{label} {path} is still there for a {p.state} row",
+                                    f"delete {path} (the row is finished; amirtui recover --resume cleans these)",
                                     p.id, p.file_name))
 
 
 def validate(settings: Any, secrets: Any, *, check_urls: bool, catalog: MySQLCatalog | None = None,
-             mirror: Mirror | None = None) -> ValidationReport:
-    """Validate every published row against the mirror (and MySQL when enabled); write ``logs/validation_*.txt``."""
+             mirror: Mirror | None = None, target: BaseTarget | None = None) -> ValidationReport:
+    """Validate every published row against the mirror (and MySQL when enabled) and its files on ``target`` (the
+    configured one: pass ``make_target(settings, secrets)``; the local target needs none); write
+    ``logs/validation_*.txt``."""
     report = ValidationReport()
+    if target is None and settings.publish.target == "local":
+        target = LocalTarget(settings.site_dir)
     problems = report.problems
     mirror = mirror or Mirror(settings.mirror_db_path, settings.publish.mysql.table)
     own_catalog = catalog is None and settings.publish.mysql.enabled
     if own_catalog:
         catalog = MySQLCatalog.from_settings(settings, getattr(secrets, "mysql_password", None))
     try:
-        mysql_names: dict[str, int] | None = None
+        website: list[dict[str, Any]] | None = None
         if catalog is not None:
             try:
-                mysql_names = catalog.all_file_names()
+                website = catalog.all_rows()
             except Exception as exc:  # report it; the mirror checks still run
                 problems.append(Problem("mysql_unreachable", redact(str(exc)),
                                         "check the MySQL server and credentials, then run amirtui validate again"))
@@ -149,12 +147,10 @@ def validate(settings: Any, secrets: Any, *, check_urls: bool, catalog: MySQLCat
             if p.catalog_id is None:
                 problems.append(Problem("no_catalog_id", "published without a catalog id",
                                         "re-run publish for this row", p.id, p.file_name))
-            _check_row(p, expected, mirror.fetch(p.file_name), "mirror", problems)
-            if catalog is not None:
-                _check_row(p, expected, catalog.fetch(p.file_name), "mysql", problems)
-            if check_urls or settings.publish.target == "local":
+            _check_row(p, expected, mirror.fetch(p.file_name), "mirror", problems)  # the website: drift below
+            if check_urls:
                 for url in (p.web_url, p.thumb_url):
-                    if not url or (not check_urls and not url.startswith("file:")):
+                    if not url:
                         continue
                     report.urls_checked += 1
                     why = _head_ok(url, settings.publish.timeout)
@@ -165,17 +161,20 @@ def validate(settings: Any, secrets: Any, *, check_urls: bool, catalog: MySQLCat
         by_name = {p.file_name: p for p in Photo.select().where(Photo.file_name.in_(list(mirror_names)))}
         for name in mirror_names:
             p = by_name.get(name)
-            if p is not None and p.state != State.PUBLISHED.value:
+            if p is not None and State(p.state) not in LIVE:
                 problems.append(Problem("status", f"in the catalog but the queue says {p.state}",
                                         "run amirtui publish again to finish this row", p.id, name))
-        if mysql_names is not None:
-            for name, mid in mirror_names.items():
-                if name not in mysql_names:
-                    problems.append(Problem("mysql_missing", f"{name} is in the mirror but not in MySQL",
-                                            "re-run publish for it (the upsert restores the row)", file_name=name))
-                elif mysql_names[name] != mid:
-                    problems.append(Problem("mirror_id", f"{name}: mirror id {mid} ≠ MySQL id {mysql_names[name]}",
-                                            "re-run publish for it so the mirror takes the MySQL id", file_name=name))
+        if website is not None:  # the website catalog against the mirror: changed outside amirtui, one-sided rows
+            ids = {p.file_name: p.id for p in Photo.select(Photo.id, Photo.file_name).where(Photo.file_name.is_null(False))}
+            for d in compare(website, mirror.all_rows()):
+                problems.append(Problem(f"drift_{d.kind}", d.detail, d.fix, ids.get(d.file_name), d.file_name))
+        if target is not None:
+            def add(kind: str, detail: str, fix: str, p: Photo | None) -> None:
+                problems.append(Problem(kind, detail, fix, p.id if p else None, p.file_name if p else None))
+            report.files_checked = check_files(target, published, add)
+        else:
+            problems.append(Problem("files_not_checked", f"no {settings.publish.target} connection was given",
+                                    "run amirtui validate (it connects with the configured target)"))
         _stale_files(settings, problems)
     finally:
         if own_catalog and catalog is not None:

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 STEP_COLUMNS = (("render", "render"), ("upload_web", "web"), ("upload_thumb", "thumb"), ("catalog", "catalog"),
                 ("mirror", "mirror"))
-ELIGIBLE = (State.APPROVED.value, State.PUBLISH_FAILED.value, State.PUBLISHING.value)
+ELIGIBLE = (State.APPROVED.value, State.PUBLISH_FAILED.value, State.PUBLISHING.value, State.MODIFIED.value,
+            State.REPUBLISHING.value)  # the Publisher's own list: edited published rows are republished
 OK, FAIL, WAIT = Text("✔", style="green"), Text("✘", style="bold red"), Text("·", style="dim")
 
 

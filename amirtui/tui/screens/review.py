@@ -29,7 +29,8 @@ from .review_editing import ReviewEditing
 
 log = logging.getLogger("amirtui.tui")
 STATE_CYCLE: tuple[tuple[str, ...], ...] = ((), ("prefilled",), ("needs_work",), ("quarantined",), ("approved",),
-                                            ("rejected",), ("publish_failed",))
+                                            ("rejected",), ("publish_failed",),
+                                            ("modified", "republishing"))  # "to republish": edited after publish
 BAND_CYCLE: tuple[str | None, ...] = (None, *rv.BANDS)
 SORT_CYCLE: tuple[tuple[str, bool], ...] = (("id", False), ("qr", True), ("band", False), ("file_name", False))
 _ROW_ACTIONS = {"approve", "reject", "pending", "edit", "save", "revert", "generate"}
