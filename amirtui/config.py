@@ -154,6 +154,20 @@ class IngestConfig(Section):
     rest)."""
     confirm_new_taxonomy: bool = True
     """A Folder or Location not yet known must be confirmed before it is used."""
+    similar_name_threshold: float = Field(0.88, ge=0.5, le=1.0)
+    """A new Folder/Location this similar to a known one (case- and accent-insensitive) asks "did you mean …?"."""
+
+
+class SeriesConfig(Section):
+    """Series (bursts, brackets, re-framings) and near-duplicates of published photos, by perceptual hash."""
+
+    enabled: bool = True
+    series_distance: int = Field(18, ge=0, le=32)
+    """Two photos of one set are in one series when their hashes differ by at most this many bits (of 64) …"""
+    series_max_gap_s: float = Field(60.0, ge=0)
+    """… and their capture times by at most this many seconds."""
+    near_duplicate_distance: int = Field(12, ge=0, le=32)
+    """A new photo this close to a published one is flagged as its near-duplicate (never blocked)."""
 
 
 class MySQLConfig(Section):
@@ -244,6 +258,7 @@ class Settings(BaseSettings):
     naming: NamingConfig = Field(default_factory=NamingConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     publish: PublishConfig = Field(default_factory=PublishConfig)
+    series: SeriesConfig = Field(default_factory=SeriesConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
     ui: UIConfig = Field(default_factory=UIConfig)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_DIR, bench_env, machine
 
-NAMES = ("pipeline", "imaging", "quality", "captioning", "review", "publish", "startup", "naming")
+NAMES = ("pipeline", "imaging", "quality", "captioning", "review", "publish", "startup", "naming", "series")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -150,6 +150,19 @@ def _naming(s: dict, out: Path, args) -> list[tuple]:
     return lines
 
 
+def _series(s: dict, out: Path, args) -> list[tuple]:
+    from benchmarks import bench_series
+
+    r = bench_series.run(out_dir=out, catalog_size=5_000 if args.quick else 50_000)
+    return [
+        (f"near-duplicate recall on real-photo edits (≤ {r['threshold_bits']} bits)", r["recall"], "≥ 0.95",
+         r["recall_ok"]),
+        (f"false matches among {r['negatives']} pairs of different photos", r["false_matches"], "0", r["false_ok"]),
+        ("fingerprint ms per photo (1024 px model image)", r["hash_ms_per_photo"], "≤ 5", r["hash_ok"]),
+        (f"query p95 against {r['catalog_size']:,} hashes (ms)", r["query_ms_p95"], "≤ 5", r["query_ok"]),
+    ]
+
+
 class _Skip(Exception):
     """A benchmark that cannot run here (with the reason and how to enable it)."""
 
@@ -160,7 +173,7 @@ def _write(out: Path, name: str, result: dict) -> None:
 
 
 RUNNERS = {"pipeline": _pipeline, "imaging": _imaging, "quality": _quality, "captioning": _captioning,
-           "review": _review, "publish": _publish, "startup": _startup, "naming": _naming}
+           "review": _review, "publish": _publish, "startup": _startup, "naming": _naming, "series": _series}
 
 
 def _fmt(v: object) -> str:

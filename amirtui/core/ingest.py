@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import filetypes, naming
+from . import filetypes, naming, taxonomy
 from .db import repo
 from .fsnames import display_name, display_path, storable_text
 from .db.models import Photo, PhotoSet, Refusal, StateChange, TaxonomyEntry, database
@@ -103,10 +103,18 @@ def _validate_set(spec: SetSpec, settings) -> tuple[list[str], list[Path], list[
     for src in spec.sources:
         if not Path(src).exists():
             problems.append(f"source {display_path(src)} does not exist")
-    if not spec.confirm_new and settings.ingest.confirm_new_taxonomy:
-        for kind, value in (("folder", spec.folder), ("location", spec.location)):
-            if value.strip() and value.strip().casefold() not in known_taxonomy(kind):
-                problems.append(f"new {kind} '{value.strip()}' is not in the taxonomy yet: confirm it to add it")
+    for kind, value in (("folder", spec.folder), ("location", spec.location)):
+        if not value.strip() or value.strip().casefold() in known_taxonomy(kind):
+            continue
+        close = taxonomy.similar(kind, value, settings.ingest.similar_name_threshold)
+        if close and not spec.confirm_new:
+            # A near miss of a known entry ("Brids" for "Birds") is asked about before a new entry is created,
+            # whatever confirm_new_taxonomy says: a typo would otherwise start a new series of filenames.
+            problems.append(f"new {kind} '{value.strip()}' is not in the taxonomy — did you mean "
+                            + " or ".join(f"'{k}'" for k, _ in close[:3])
+                            + "? Use the known one, or confirm the new one to add it")
+        elif not spec.confirm_new and settings.ingest.confirm_new_taxonomy:
+            problems.append(f"new {kind} '{value.strip()}' is not in the taxonomy yet: confirm it to add it")
     accepted: list[Path] = []
     refused: list[tuple[Path, str]] = []
     formats: dict[Path, str] = {}

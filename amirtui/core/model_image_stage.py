@@ -11,9 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import series
 from .db import repo
 from .db.models import Photo
 from .errors import IllegalTransition
+from .fingerprint import HashIndex, phash
 from .fsnames import display_name
 from .imaging import ImageDecodeError, model_image_name, write_model_image
 from .stage import Stage, StageContext
@@ -43,6 +45,8 @@ class ModelImageStage(Stage):
         """Create the model-image folder once and take the worker count from the settings."""
         self.concurrency = ctx.settings.ingest.workers
         ctx.settings.ollama_tmp_dir.mkdir(parents=True, exist_ok=True)
+        # The website's hashes, loaded once per run: near-duplicate checks are then one numpy pass per photo.
+        self._published: HashIndex | None = series.published_index() if ctx.settings.series.enabled else None
 
     def process(self, photo_id: int, ctx: StageContext) -> None:
         """Write one photo's model image and transition it to ``model_ready`` (or record why not)."""
@@ -58,8 +62,11 @@ class ModelImageStage(Stage):
             )
             return
         cfg = ctx.settings.ollama
+        hashed: list[int] = []
+        observe = (lambda img: hashed.append(phash(img))) if ctx.settings.series.enabled else None
         try:
-            path = write_model_image(staged, ctx.settings.ollama_tmp_dir, photo_id, cfg.image_max_px, cfg.image_quality)
+            path = write_model_image(staged, ctx.settings.ollama_tmp_dir, photo_id, cfg.image_max_px, cfg.image_quality,
+                                     observe=observe)
         except ImageDecodeError as exc:  # the staged copy cannot be decoded: no retry will change that
             self._fail(photo, ctx, f"cannot make the model image: {exc}")
             repo.park_failed(photo_id, self.name, f"cannot make the model image: {exc}", run_id=ctx.run_id, bus=ctx.bus)
@@ -67,6 +74,8 @@ class ModelImageStage(Stage):
         except OSError as exc:  # writing to data/ollama_tmp failed (disk full, permissions): not the photo's fault
             self._fail(photo, ctx, f"cannot write the model image into {ctx.settings.ollama_tmp_dir}: {exc}")
             return
+        if hashed:  # before the transition: a row in review always has its series and near-duplicate flag
+            self._record_fingerprint(photo, hashed[0], ctx)
         clear: dict[str, Any] = {}
         if photo.error_stage == self.name:  # earlier failures of this stage are resolved now
             clear = {"last_error": None, "error_stage": None, "attempts": 0}
@@ -84,6 +93,15 @@ class ModelImageStage(Stage):
         except IllegalTransition:
             # Another actor moved the row while we worked (e.g. rejected): do not leave an orphan file behind.
             path.unlink(missing_ok=True)
+
+    def _record_fingerprint(self, photo: Photo, value: int, ctx: StageContext) -> None:
+        fp = series.record(photo.id, value, ctx.settings.series, getattr(self, "_published", None))
+        if fp.near_file_name:
+            ctx.bus.warning(
+                f"[SERIES] id={photo.id} {photo.file_name}: looks like the published {fp.near_file_name} "
+                f"({fp.near_distance} of 64 bits apart); review decides",
+                source=self.name,
+            )
 
     def _fail(self, photo: Photo, ctx: StageContext, reason: str) -> None:
         attempts = repo.record_failure(photo.id, self.name, reason)

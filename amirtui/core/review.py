@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import peewee as pw
 
 from .db import repo
-from .db.models import Photo, PhotoSet, StateChange, database
+from .db.models import Fingerprint, Photo, PhotoSet, StateChange, database
 from .errors import AmirError, IllegalTransition, ReservationConflict
 from .events import EventBus, RowChanged
 from .fsnames import display_name
@@ -84,6 +84,7 @@ class ReviewFilter:
     text: str = ""
     sort: str = "id"
     descending: bool = False
+    min_series: int = 0  # ≥ 2: only rows of a series of at least this many photos
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -145,6 +146,8 @@ def _where(f: ReviewFilter) -> pw.Expression:
         cond &= Photo.qc_band == f.band
     if f.set_id is not None:
         cond &= Photo.set == f.set_id
+    if f.min_series >= 2:
+        cond &= Photo.id.in_(Fingerprint.select(Fingerprint.photo).where(Fingerprint.series_count >= f.min_series))
     text = f.text.strip()
     if text:
         like = f"%{text}%"

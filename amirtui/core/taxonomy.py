@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from peewee import fn
@@ -95,6 +96,63 @@ def entries(kind: str) -> list[Entry]:
 def suggestions(kind: str) -> list[str]:
     """Completion candidates for the import form's inputs: the keys of ``kind`` (what ingest matches on)."""
     return [e.key for e in entries(kind)]
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for comparing names ("Zürich" → "zurich", "São Paulo" → "sao paulo")."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s_\-]+", " ", plain)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """Jaro-Winkler similarity (0–1). Chosen over edit-distance ratios because it is built for short names: one
+    swapped or doubled letter in a five-letter word still scores ~0.9, where an edit ratio gives 0.8."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    window = max(0, max(len(a), len(b)) // 2 - 1)
+    used_b = [False] * len(b)
+    matches_a: list[str] = []
+    for i, ch in enumerate(a):
+        for j in range(max(0, i - window), min(len(b), i + window + 1)):
+            if not used_b[j] and b[j] == ch:
+                used_b[j] = True
+                matches_a.append(ch)
+                break
+    if not matches_a:
+        return 0.0
+    matches_b = [b[j] for j in range(len(b)) if used_b[j]]
+    m = len(matches_a)
+    transpositions = sum(x != y for x, y in zip(matches_a, matches_b)) / 2
+    jaro = (m / len(a) + m / len(b) + (m - transpositions) / m) / 3
+    prefix = 0
+    for x, y in zip(a[:4], b[:4]):
+        if x != y:
+            break
+        prefix += 1
+    return jaro + prefix * 0.1 * (1 - jaro)
+
+
+def similar(kind: str, text: str, threshold: float = 0.88) -> list[tuple[str, float]]:
+    """Known keys of ``kind`` close to ``text`` but not equal ignoring case: (key, similarity), best first.
+
+    Similarity is Jaro-Winkler (:func:`name_similarity`) on :func:`fold`-ed text, so "Zurich" finds "Zürich" (1.0),
+    "brids" finds "Birds" (0.94) and "Amsterdamm" finds "Amsterdam" (0.98), while "Paris" and "Parma" (0.81) stay
+    apart; an exact case-insensitive match is the same entry, not a suggestion.
+    """
+    target = fold(text)
+    if not target:
+        return []
+    out = []
+    for key in suggestions(kind):
+        if key.strip().casefold() == text.strip().casefold():
+            return []  # it is a known entry
+        ratio = name_similarity(target, fold(key))
+        if ratio >= threshold:
+            out.append((key, round(ratio, 3)))
+    return sorted(out, key=lambda kv: (-kv[1], kv[0].casefold()))
 
 
 def add(kind: str, key: str, value: str = "", *, bus: EventBus | None = None) -> Entry:

@@ -31,7 +31,12 @@ def _v2(db: pw.SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX IF NOT EXISTS photo_set_state ON photo (set_id, state)")
 
 
-MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_v1, _v2]
+def _v6(db: pw.SqliteDatabase) -> None:
+    """Perceptual fingerprints and series of photos; fingerprints of website photos that predate amirtui."""
+    db.create_tables([m.Fingerprint, m.CatalogFingerprint], safe=True)
+
+
+MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_v1, _v2, _v6]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -249,4 +249,31 @@ class TaxonomyEntry(BaseModel):
         indexes = ((("kind", "key"), True),)
 
 
-ALL_MODELS: list[type[BaseModel]] = [Meta, Run, PhotoSet, Photo, StateChange, Reservation, PublishStep, Refusal, TaxonomyEntry]
+class Fingerprint(BaseModel):
+    """A photo's perceptual hash and its series (bursts, brackets, re-framings of one scene within its set).
+
+    ``near_file_name`` is a published photo (of this app or the website) whose hash is within the near-duplicate
+    threshold: flagged for the operator before review, never blocking. Kept after publish: the website's index.
+    """
+
+    photo = pw.ForeignKeyField(Photo, unique=True, backref="fingerprints", on_delete="CASCADE")
+    phash = pw.BigIntegerField()  # 64-bit DCT hash, signed (SQLite integer)
+    series_key = pw.CharField(null=True, index=True)  # "S<set>-<first photo id>"; NULL = not part of a series
+    series_pos = pw.IntegerField(null=True)  # 1-based, in capture order
+    series_count = pw.IntegerField(null=True)
+    near_file_name = pw.CharField(null=True)
+    near_distance = pw.IntegerField(null=True)
+    computed_at = pw.DateTimeField(default=utcnow)
+
+
+class CatalogFingerprint(BaseModel):
+    """The hash of a website photo that predates amirtui (``amirtui catalog fingerprint``), keyed by File_Name."""
+
+    file_name = pw.CharField(primary_key=True)
+    phash = pw.BigIntegerField(null=True)  # NULL with ``error`` set when the web image could not be read
+    error = pw.TextField(null=True)
+    computed_at = pw.DateTimeField(default=utcnow)
+
+
+ALL_MODELS: list[type[BaseModel]] = [Meta, Run, PhotoSet, Photo, StateChange, Reservation, PublishStep, Refusal, TaxonomyEntry,
+                                     Fingerprint, CatalogFingerprint]
