@@ -89,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     cats = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
     cats.add_parser("pull", help="copy the website catalog's rows (File_Names and the mirror's columns) into the "
                                  "local mirror, so names continue after them; safe to repeat")
+    fp = cats.add_parser("fingerprint", help="hash the website's published web images (photos that predate amirtui) "
+                                             "so near-duplicates of them are flagged; resumable")
+    fp.add_argument("--retry-errors", action="store_true", help="try again the images that could not be read")
+    fp.add_argument("--limit", type=int, help="hash at most this many this time")
+    sug = sub.add_parser("suggest-subject", help="ask the vision model for a set's Subject (a suggestion; nothing is "
+                                                 "changed)")
+    sug.add_argument("sources", nargs="+", type=Path, metavar="DIR", help="the set's folders or files")
+    sug.add_argument("--folder", default="", help="the set's Folder (a suggestion equal to it is refused as generic)")
     models = sub.add_parser("models", help="quality-metric weights")
     ms = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ms.add_parser("fetch", help="download the configured metrics' weights into the weights dir (needs network)")
