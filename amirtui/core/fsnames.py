@@ -11,31 +11,18 @@ from __future__ import annotations
 import os
 import re
 
+from .safe_text import escape_control
+
 __all__ = ["display_name", "display_path", "staged_name", "fs_bytes", "storable_text"]
 
-# Characters that change how a terminal or a text renderer shows the rest of the line: C0/C1 controls, DEL, and the
-# Unicode bidirectional overrides/isolates/marks (a right-to-left override makes "gpj.exe" look like "exe.jpg").
-_INVISIBLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\udc80-\udcff]"
-)
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 _FORMAT_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "HEIF": ".heic"}
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    ch = match.group()
-    code = ord(ch)
-    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte (surrogateescape): show the byte itself
-        return f"\\x{code - 0xDC00:02x}"
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}"
 
 
 def display_name(name: str) -> str:
     """``name`` made safe to print: undecodable bytes as ``\\xNN``, control and bidi characters as ``\\xNN`` /
     ``\\uNNNN``, and leading/trailing spaces made visible as ``\\x20``. Plain names come back unchanged."""
-    text = _INVISIBLE.sub(_escape_char, str(name))
+    text = escape_control(name, invisible=True)  # the one escaping rule (core.safe_text), zero-width chars too
     stripped = text.strip(" ")
     if stripped != text:
         lead = len(text) - len(text.lstrip(" "))
@@ -55,7 +42,7 @@ def storable_text(text: str) -> str:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return _SURROGATE.sub(_escape_char, text)
+        return _SURROGATE.sub(lambda m: escape_control(m.group()), text)
 
 
 def display_path(path: os.PathLike[str] | str) -> str:

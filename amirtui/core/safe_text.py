@@ -19,6 +19,9 @@ import re
 
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")
+# Zero-width characters: harmless in prose (an emoji's joiner), but in a file name they make two different names
+# look alike, so :func:`escape_control` shows them too when asked (``invisible=True``, what file names use).
+_INVISIBLE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff\u200b-\u200d\u2060-\u2064\ufeff]")
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -31,16 +34,17 @@ def _visible(ch: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def escape_control(text: object, *, keep: str = "") -> str:
+def escape_control(text: object, *, keep: str = "", invisible: bool = False) -> str:
     """``text`` as a string with every control character written visibly (``ESC`` → ``\\x1b``, newline → ``\\n``).
 
     ``keep`` names characters to leave as they are: ``keep="\\n"`` for multi-line text such as a traceback or a
-    caption editor (each line is still free of escapes).
+    caption editor (each line is still free of escapes). ``invisible`` also shows zero-width characters (file names).
     """
     s = text if isinstance(text, str) else str(text)
+    pattern = _INVISIBLE if invisible else _UNSAFE
     if not keep:
-        return _UNSAFE.sub(lambda m: _visible(m.group()), s)
-    return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _visible(m.group()), s)
+        return pattern.sub(lambda m: _visible(m.group()), s)
+    return pattern.sub(lambda m: m.group() if m.group() in keep else _visible(m.group()), s)
 
 
 def has_control_chars(text: str) -> bool:
