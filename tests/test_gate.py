@@ -32,7 +32,7 @@ GOOD_ROWS = [
         "A large bird with outstretched wings flies low above a jetty and water.",
         ["heron in flight", "jetty", "calm water", "wings", "Lake Constance"],
     ),
-    (
+    (  # issue 12: a row is judged against its own set's Subject (subject_mismatch), so these rows carry theirs
         "Morning mist hangs over the Zürich old town as a tram crosses the Limmat bridge.",
         "A blue tram crosses a stone bridge over a river with old houses behind it.",
         ["Zürich", "tram", "Limmat", "old town", "mist", "bridge"],
@@ -52,9 +52,13 @@ def good_ctx(**changes) -> GateContext:
     return replace(CTX, **changes)
 
 
+SUBJECT_OF = {"Zürich": "Zürich Old Town", "Fishermen": "Fishing Boat"}
+
+
 @pytest.mark.parametrize("caption,alt,keywords", GOOD_ROWS)
 def test_realistic_rows_pass(caption, alt, keywords):
-    ctx = good_ctx(exif_datetime="" if "Morning" in caption else CTX.exif_datetime)
+    subject = next((s for word, s in SUBJECT_OF.items() if word in caption), CTX.subject)
+    ctx = good_ctx(exif_datetime="" if "Morning" in caption else CTX.exif_datetime, subject=subject)
     result = check(caption, alt, keywords, context=ctx)
     assert result.passed, result.summary()
     assert result.reasons == []

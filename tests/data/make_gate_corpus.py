@@ -1,0 +1,332 @@
+"""Build ``tests/data/gate_corpus.jsonl``, the labelled corpus the metadata gate is measured on (issue 12).
+
+Run ``python tests/data/make_gate_corpus.py`` after editing; the JSONL is committed. Every case is one row:
+``{"id", "code", "caption", "alt", "keywords", "context"}`` where ``code`` is null for clean text and otherwise the
+ONE reason code the single defect must raise. Clean rows come from ``gate_corpus_clean.txt`` (human-written captions
+across subjects, places, seasons and styles, with hard negatives for every rule). A bad case is a clean row with
+exactly one defect put in: the defect texts below are written for this corpus, independently of the gate's own phrase
+lists, in the many shapes model output takes (a family per code, not one string).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CAMERAS = ["Canon EOS R5", "NIKON Z 6_2", "ILCE-7M4", "X-T5", "", "iPhone 14 Pro"]
+CAMERA_TOKEN = {"Canon EOS R5": "Canon", "NIKON Z 6_2": "Nikon", "ILCE-7M4": "Sony", "X-T5": "Fujifilm", "": "Camera",
+                "iPhone 14 Pro": "iPhone"}
+
+
+@dataclass
+class Row:
+    subject: str
+    location: str
+    folder: str
+    hour: int | None
+    caption: str
+    alt: str
+    keywords: list[str]
+    n: int
+    extra: dict = field(default_factory=dict)
+
+    def context(self) -> dict:
+        camera = CAMERAS[self.n % len(CAMERAS)]
+        stem = "_".join(p.replace(" ", "-").replace("'", "") for p in (self.subject, self.location, self.folder))
+        month = 1 + self.n % 12
+        ctx = {
+            "subject": self.subject, "location": self.location, "folder": self.folder, "camera": camera,
+            "file_name": f"{stem}_Photography_{CAMERA_TOKEN[camera]}_2024_{self.n % 40 + 1:03d}.JPG "
+                         f"{'DSC' if self.n % 2 else 'IMG'}_{4000 + self.n}.JPG",
+            "exif_datetime": "" if self.hour is None else f"2024:{month:02d}:{1 + self.n % 28:02d} {self.hour:02d}:{(7 * self.n) % 60:02d}:11",
+        }
+        ctx.update(self.extra)
+        return ctx
+
+
+def clean_rows() -> list[Row]:
+    rows = []
+    for line in (HERE / "gate_corpus_clean.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        subject, location, folder, hour, caption, alt, kws = (p.strip() for p in line.split("|"))
+        rows.append(Row(subject, location, folder, None if hour == "-" else int(hour), caption, alt,
+                        [k.strip() for k in kws.split(";")], len(rows)))
+    return rows
+
+
+def lower_first(text: str) -> str:
+    return text[0].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def strip_stop(text: str) -> str:
+    return text.rstrip(".!?")
+
+
+# ---------------------------------------------------------------- defect families (one code each)
+
+OPENERS = ["A photo of {c}", "This image shows {c}", "Here we see {c}", "An image showing {c}",
+           "A beautiful shot of {c}", "This photograph captures {c}", "A stunning photo of {c}",
+           "In this picture, {c}", "The photo depicts {c}", "Pictured here: {c}", "This shot shows {c}",
+           "A lovely snapshot of {c}", "Captured in this image: {c}", "What we have here is {c}"]
+PRAISE = ["{s}, a truly breathtaking sight.", "{s} in all its glory.", "{s}, a feast for the eyes.",
+          "{s}, simply stunning.", "{s} - an absolutely magnificent view.", "{s}, a sight to behold.",
+          "{s}, a real treat for nature lovers.", "{s}, breathtakingly beautiful.", "{s}, a jaw-dropping moment.",
+          "{s}, an awe-inspiring scene."]
+MOOD = ["{s}, evoking a sense of calm.", "{s}, creating a serene atmosphere.", "{s}, which evokes a feeling of peace.",
+        "{s} in a tranquil atmosphere.", "{s}, giving the scene a peaceful ambience.",
+        "{s}, a scene that evokes nostalgia.", "{s}, adding a touch of magic.", "{s}, creating a dreamy mood.",
+        "{s}, lending the moment a sense of wonder.", "{s}, radiating a calm and serene vibe."]
+COMPOSITION = ["{s}, showcasing the vibrant colours.", "{s}, which draws the eye to the centre.",
+               "{s}, with a pleasing background blur.", "{s}, perfectly framed by the rule of thirds.",
+               "{s}, the leading lines pulling the viewer in.", "{s}, set against a soft bokeh.",
+               "{s}, highlighting the textures in sharp detail.", "{s}, beautifully composed with depth of field.",
+               "{s}, with the composition drawing your eye to the horizon.", "{s}, in a well-balanced composition."]
+TECH = ["{s}, shot at f/2.8.", "{s} (ISO 3200).", "{s}, 1/500 s at f/8.", "{s}, taken with a 400mm lens.",
+        "{s}, frame 17 of 40.", "{s} #042.", "{s} (rev 3).", "{s} - edit_final2.", "{s}, captured on a NIKON Z9.",
+        "{s}, photographed with a sony a7 iv.", "{s}, shot on an iphone 15 pro.", "{s} at 1/2000 sec.",
+        "{s}, f4, ISO 400, 200 mm.", "{s}, image 3/12 of the series.", "{s} (v2 edit).", "{s}, EF 70-200mm f/2.8L.",
+        "{s}, DSC_0423.", "{s}, shot 5 of 9.", "{s}, Canon eos r6 at 35mm.", "{s}, exposure 1/60 at f5.6.",
+        "{s}, no. 0187 in the sequence.", "{s}, fujifilm x-t4.", "{s}, iso100.", "{s}, Sony ILCE-7RM5 at 24mm."]
+HEDGES = ["{s}, seemingly unaware of the crowd.", "{s}, possibly after a long wait.", "What looks like {c}",
+          "{s}, presumably on its way home.", "Some kind of {c}", "It is unclear whether {c}",
+          "{s}, apparently untroubled.", "{s}, or so it seems.", "{s}, probably in the late season.",
+          "{s} - perhaps the last of the year.", "What appears to be {c}", "{s}, it seems.",
+          "{s}, maybe heading out.", "{s}, I believe.", "{s}, likely on a weekday.", "It's hard to say, but {c}",
+          "{s}, though it might be a replica.", "Possibly {c}", "{s}, most likely in spring."]
+NON_LATIN = ["{s} – красивый вид.", "{s} 在湖边.", "{s}, καλημέρα.", "{s} (東京).", "{s} مرحبا.", "{s}, 夕暮れ.",
+             "{s} — ночь.", "{s} בית.", "{s}, 아름다운.", "{s} ที่นี่."]
+CONTROL = ["{s}\x1b[31m.", "{s}.\x00", "{s}\x07.", "\x1b]0;title\x07{c}", "{s}\u202e.", "{s}.\x7f", "{s}\x9b2J.",
+           "{s}\x1b[2K."]
+TRUNCATE = [lambda c: " ".join(c.split()[:-2]) + " the", lambda c: " ".join(c.split()[:-3]) + " and",
+            lambda c: strip_stop(c), lambda c: " ".join(c.split()[:-1]) + "...", lambda c: strip_stop(c) + ", with",
+            lambda c: " ".join(c.split()[:-2]) + " a", lambda c: strip_stop(c) + " while the", lambda c: c[: len(c) * 2 // 3].rstrip(" ,") + "…"]
+SHORT_CAPTIONS = ["In flight.", "Reeds and water.", "A nice view.", "Harbour scene.", "Close-up.", "Lunch stall, Valencia.",
+                  "Old town, late.", "Sunny day.", "Mountains and lake.", "Taking off.", "Street life.",
+                  "Wildlife.", "Big wave.", "Market.", "Castle view.", "Colour!"]
+SHORT_ALTS = ["Something outdoors.", "Water and sky.", "A close-up.", "A city.", "Nature.", "Two people.", "Lake view.", "Sky."]
+
+
+def emit(cases: list[dict], cid: str, code: str | None, row: Row, **changes) -> None:
+    ctx_extra = changes.pop("context", {})
+    caption = changes.get("caption", row.caption)
+    alt = changes.get("alt", row.alt)
+    keywords = changes.get("keywords", row.keywords)
+    ctx = row.context()
+    ctx.update(ctx_extra)
+    cases.append({"id": cid, "code": code, "caption": caption, "alt": alt, "keywords": keywords, "context": ctx})
+
+
+def pick(rows: list[Row], i: int, stride: int = 7, start: int = 0) -> Row:
+    return rows[(start + i * stride) % len(rows)]
+
+
+def build() -> list[dict]:
+    rows = clean_rows()
+    cases: list[dict] = []
+    for r in rows:
+        emit(cases, f"clean-{r.n:03d}", None, r)
+
+    def each(code: str, variants, make, stride: int = 7, start: int = 0):
+        seen = sum(1 for c in cases if c["code"] == code)
+        for i, v in enumerate(variants):
+            r = pick(rows, i, stride, start)
+            emit(cases, f"{code}-{seen + i:02d}", code, r, **make(r, v))
+
+    def fill(template: str, r: Row) -> str:
+        return template.format(s=strip_stop(r.caption), c=lower_first(r.caption))
+
+    each("empty", range(16), lambda r, i: [{"caption": ""}, {"alt": ""}, {"caption": "   "}, {"alt": " \t"}][i % 4], 11, 3)
+    each("too_short", SHORT_CAPTIONS, lambda r, v: {"caption": v}, 5, 1)
+    each("too_short", SHORT_ALTS, lambda r, v: {"alt": v}, 13, 2)
+    each("caption_equals_alt", range(16), lambda r, i: {"alt": [r.caption, r.caption.upper(), strip_stop(r.caption) + "!",
+                                                                r.caption.replace(" a ", " the ", 1)][i % 4]}, 9, 4)
+    filler = OPENERS + PRAISE + MOOD + COMPOSITION
+    each("filler_phrase", filler, lambda r, v: {"caption": fill(v, r)} if "{c}" in v or len(filler) else {}, 3, 5)
+    each("leak", TECH, lambda r, v: {"caption": fill(v, r)}, 5, 6)
+    each("uncertain", HEDGES, lambda r, v: {"caption": fill(v, r)}, 7, 8)
+    each("non_latin", NON_LATIN, lambda r, v: {"caption": fill(v, r)}, 11, 9)
+    each("non_latin", ["東京タワー", "Москва", "Αθήνα", "القاهرة", "서울", "北京"], lambda r, v: {"keywords": r.keywords[:5] + [v]}, 17, 2)
+    each("control_chars", CONTROL, lambda r, v: {"caption": fill(v, r)}, 13, 10)
+    each("control_chars", ["\x1b[1mbold", "tab\x0bbed", "nul\x00", "\x1b]8;;http://x\x07link"],
+         lambda r, v: {"keywords": r.keywords[:5] + [v]}, 19, 4)
+    each("control_chars", ["\x1b[0m", "\x08", "\x1b[A", "\u2066"], lambda r, v: {"alt": strip_stop(r.alt) + v + "."}, 23, 5)
+    each("repeated_word", range(16), lambda r, i: {"caption": _double(r.caption, i)}, 9, 11)
+    each("truncated", range(16), lambda r, i: {"caption": TRUNCATE[i % len(TRUNCATE)](r.caption)} if i % 3 else
+         {"alt": TRUNCATE[i % len(TRUNCATE)](r.alt)}, 7, 12)
+    each("keywords_too_few", range(16), lambda r, i: {"keywords": r.keywords[: i % 5]}, 5, 13)
+    each("keywords_too_many", range(16), lambda r, i: {"keywords": r.keywords + _more(r, 13 - len(r.keywords) + i % 5)}, 3, 14)
+    each("keywords_duplicate", range(16), lambda r, i: {"keywords": r.keywords[:5] + [_dup(r.keywords[i % 3], i)]}, 7, 15)
+    each("keywords_fragment", FRAGMENTS, lambda r, v: {"keywords": r.keywords[:5] + [v]}, 11, 16)
+    each("duplicate_in_set", range(16), lambda r, i: {"context": {"set_captions": [pick(rows, i, 5, 1).caption,
+         [r.caption, r.caption.lower(), strip_stop(r.caption)][i % 3]]}} if i % 4 else
+         {"context": {"set_alts": [r.alt]}}, 13, 17)
+    each("duplicate_published", range(16), lambda r, i: {"context": {"published_captions": [
+        [r.caption, r.caption.upper(), strip_stop(r.caption) + "!"][i % 3]]}} if i % 4 else
+        {"context": {"published_alts": [r.alt]}}, 17, 18)
+    each("near_duplicate", range(16), lambda r, i: {"context": {"set_captions": [_reword(r.caption, i)]}}, 19, 19)
+    for code, items in (("time_of_day", TIME_CASES), ("subject_mismatch", MISMATCH_CASES), ("implausible", IMPLAUSIBLE_CASES)):
+        for i, (subject, hour, caption, alt, kws) in enumerate(items):
+            r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 500 + i)
+            emit(cases, f"{code}-{i:02d}", code, r)
+    for i, (subject, hour, caption, alt, kws, extra) in enumerate(HARD_NEGATIVES):
+        r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 700 + i, extra)
+        emit(cases, f"clean-hard-{i:02d}", None, r)
+    return cases
+
+
+def _double(caption: str, i: int) -> str:
+    words = caption.split()
+    k = 1 + i % max(1, len(words) - 2)
+    w = words[k].strip(",.")
+    if not w.isalpha():
+        k, w = 1, words[1].strip(",.")
+    return " ".join(words[:k] + [w] + words[k:])
+
+
+def _more(r: Row, n: int) -> list[str]:
+    pool = ["travel", "outdoors", "nature", "colour", "detail", "Europe", "daylight", "scenery", "holiday", "landmark",
+            "tourism", "culture", "texture", "calm", "weekend", "journey", "wanderlust", "destination"]
+    return [p for p in pool if p.casefold() not in {k.casefold() for k in r.keywords}][:n]
+
+
+def _dup(k: str, i: int) -> str:
+    forms = [k.upper(), k + "s" if not k.endswith("s") else k.upper(), k.title() + " ", k.replace(" ", "-") if " " in k else k.capitalize()]
+    return forms[i % 4]
+
+
+def _reword(caption: str, i: int) -> str:
+    words = caption.split()
+    k = 2 + i % max(1, len(words) - 4)
+    swaps = {"the": "a", "a": "the", "in": "on", "on": "in", "over": "above", "above": "over", "as": "while"}
+    if words[k].lower() in swaps:
+        words[k] = swaps[words[k].lower()]
+    else:
+        words.insert(k, ["quietly", "slowly", "again", "still"][i % 4])
+    return " ".join(words)
+
+
+FRAGMENTS = ["the harbour", "of", "stands in the", "and", "a quiet morning walk along", "2024", "42", "with its",
+             "is seen", "in the", "0815", "!!", "very", "under a", "12345", "the old"]
+
+# time_of_day: the text names a time the photo's (trustworthy) EXIF clock or its file name contradicts.
+TIME_CASES = [
+    ("Common Tern", 13, "A tern hunts over the Elbe in the blue hour before dawn.", "A white bird with a black cap flies above dark water.", "tern; Elbe; hunting; seabird; Hamburg"),
+    ("Grey Heron", 12, "Golden hour light warms a heron standing in the reeds.", "A tall grey bird stands in reeds lit by warm light.", "heron; reeds; wading bird; lake; wildlife"),
+    ("Mute Swan", 14, "A swan glides across the lake under a starry night sky.", "A white swan swims on calm water.", "swan; lake; reflection; swimming; bird"),
+    ("Fishing Boat", 23, "Fishermen unload their catch in the bright midday sun at Newlyn.", "Men lift crates of fish from a small boat onto a quay.", "Newlyn; fishermen; catch; quay; Cornwall"),
+    ("Skyline", 11, "Manhattan's towers glow in the last light of sunset across the East River.", "Tall buildings stand across a wide river.", "Manhattan; East River; skyline; towers; New York"),
+    ("Market Stall", 22, "The first rays of the sun reach the spice stalls as the souk opens.", "Piles of coloured spices stand in sacks at a stall.", "Marrakech; souk; spices; market; Morocco"),
+    ("Lighthouse", 12, "Twilight settles over the lighthouse as its beam begins to turn.", "A stone lighthouse stands on rocks by the sea.", "lighthouse; Brittany; coast; Atlantic; beacon"),
+    ("Red Fox", 13, "A fox trots home along the hedge at dusk.", "An orange fox walks along a hedgerow.", "red fox; hedge; countryside; wildlife; mammal"),
+    ("Cathedral", 10, "Late-afternoon light picks out the stone tracery of Cologne Cathedral.", "The carved stone front of a Gothic church.", "Cologne Cathedral; Gothic; tracery; Cologne; stone"),
+    ("Harbour", 15, "Dawn breaks over the container cranes of the port of Hamburg.", "Tall cranes line a quay beside a river.", "Hamburg; port; container cranes; Elbe; harbour"),
+    ("Village", 2, "Morning sunshine lights the church spire of Hallstatt above the lake.", "A church tower and old houses stand beside a lake.", "Hallstatt; church spire; lake; Austria; village"),
+    ("Beach", 12, "Moonlit waves wash over the sand at Praia da Marinha.", "Waves wash onto a sandy beach below rocks.", "Praia da Marinha; Algarve; beach; waves; Portugal"),
+    ("Rooftops", 14, "Chimney pots crowd the rooftops of Montmartre at daybreak.", "Grey roofs with many small chimneys.", "Paris; Montmartre; rooftops; chimneys; zinc roofs"),
+    ("Castle", 13, "Neuschwanstein stands floodlit against the night sky.", "A white castle with towers stands on a hill.", "Neuschwanstein; Bavaria; castle; towers; landmark"),
+    ("Milky Way", 12, "The Milky Way arches over the observatory domes at midnight.", "White telescope domes stand on a mountain top.", "Milky Way; La Palma; observatory; domes; stars"),
+    ("Bridge", 17, "Early morning fog wraps the statues on the Charles Bridge before sunrise.", "Dark statues line a stone bridge.", "Charles Bridge; Prague; statues; Vltava; fog"),
+    ("Rice Terraces", 13, "Evening light falls across the rice terraces of Tegallalang.", "Green stepped fields on a hillside.", "Tegallalang; Bali; rice terraces; fields; Indonesia"),
+    ("Cyclist", 11, "A cyclist climbs Mont Ventoux in the glow of the setting sun.", "A rider on a road bike climbs a bare slope.", "Mont Ventoux; cycling; climb; Provence; road bike"),
+]
+
+# subject_mismatch: another thing of the Subject's kind named instead of it, or the Subject never referred to.
+MISMATCH_CASES = [
+    ("Common Tern", 10, "A herring gull hovers over the Elbe with a fish in its bill.", "A large white seabird hangs in the air holding a fish.", "herring gull; Elbe; seabird; fishing; Hamburg"),
+    ("Common Tern", 11, "A cormorant dries its wings on a harbour post.", "A dark bird holds its wings open on a wooden post.", "cormorant; harbour; post; drying wings; Hamburg"),
+    ("Grey Heron", 9, "A little egret stalks through the shallows of the lake.", "A white wading bird walks in shallow water.", "egret; shallows; lake; wading bird; Lake Constance"),
+    ("Grey Heron", 15, "A white stork stands in the reeds at the edge of the lake.", "A tall bird stands among reeds.", "stork; reeds; lake; wading bird; wildlife"),
+    ("Mute Swan", 16, "A Canada goose leads its goslings across the lake.", "A goose swims with several small chicks behind it.", "Canada goose; goslings; lake; spring; waterfowl"),
+    ("Red Fox", 7, "A badger trots along the frosted forest track.", "A striped animal walks along a frosty path.", "badger; forest; frost; track; winter"),
+    ("Red Fox", 8, "A roe deer steps out of the beech wood onto the meadow.", "A small deer walks from trees onto grass.", "roe deer; meadow; beech wood; morning; wildlife"),
+    ("Brown Trout", 10, "A grayling holds in the current under an alder on the river.", "A fish holds still in clear moving water.", "grayling; river; current; alder; fishing"),
+    ("Airbus A320", 15, "A Boeing 737 climbs out of Zurich over the autumn fields.", "A white passenger jet climbs above brown fields.", "Boeing 737; Zurich Airport; take-off; airliner; autumn"),
+    ("Airbus A320", 14, "A Cessna 172 taxis past the terminal at Zurich Airport.", "A small white propeller plane taxis past a terminal.", "Cessna 172; Zurich Airport; light aircraft; taxiing; terminal"),
+    ("Boeing 747", 13, "An Airbus A380 lands at Frankfurt with its lights on.", "A huge double-deck jet lands on a runway.", "Airbus A380; Frankfurt; landing; airliner; runway"),
+    ("Helicopter", 11, "A glider circles above the Aletsch Glacier in rising air.", "A long-winged white aircraft flies above a glacier.", "glider; Aletsch Glacier; soaring; Swiss Alps; thermal"),
+    ("Paella", 14, "A chef stirs a wide pan of risotto over a wood fire.", "A man stirs creamy rice in a big shallow pan.", "risotto; chef; wood fire; Valencia; rice"),
+    ("Paella", 13, "Bowls of gazpacho wait on the counter of a Valencia food stall.", "Bowls of cold red soup stand on a counter.", "gazpacho; Valencia; food stall; soup; lunch"),
+    ("Pizza", 20, "A cook lifts a tray of lasagne out of the wood-fired oven in Naples.", "A cook takes a baking tray out of a brick oven.", "lasagne; Naples; wood-fired oven; cook; Italian food"),
+    ("Tulip", 10, "Rows of daffodils stretch towards a windmill near Lisse.", "Long rows of yellow flowers lead to a windmill.", "daffodils; Lisse; windmill; spring; Netherlands"),
+    ("Oak", 15, "An old beech spreads its limbs over a clearing in the New Forest.", "A huge tree spreads its branches over a clearing.", "beech; New Forest; clearing; ancient tree; Hampshire"),
+    ("Atlantic Puffin", 14, "A razorbill lands on the cliff top with a beak full of sand eels.", "A black and white seabird holds thin fish in its beak.", "razorbill; cliffs; sand eels; seabird; Scotland"),
+    ("Kingfisher", 8, "Morning sun lights the river bank where mist lifts off the water.", "Mist rises off a river between green banks.", "river; mist; morning; river bank; Bavaria"),
+    ("Brown Bear", 14, "Salmon leap the falls while spray drifts over the rocks.", "Fish jump up a waterfall over dark rocks.", "salmon; waterfall; Kamchatka; river; spray"),
+]
+
+# implausible: physically impossible claims the text alone shows.
+IMPLAUSIBLE_CASES = [
+    ("Desert", 17, "Two suns set behind the dunes of Sossusvlei.", "Red sand dunes under a glowing sky.", "Sossusvlei; dunes; Namibia; desert; sunset"),
+    ("Full Moon", 21, "Twin moons rise behind the columns of the Temple of Poseidon.", "Ruined temple columns against the night sky.", "Sounion; temple; columns; moonrise; Greece"),
+    ("Rainbow", None, "A rainbow arcs over the Twelve Bens at midnight.", "A rainbow over dark mountains.", "rainbow; Connemara; Twelve Bens; Ireland; mountains"),
+    ("Rainbow", None, "A double rainbow shines over the harbour in the pitch-dark night.", "A rainbow above a harbour with boats.", "rainbow; harbour; boats; weather; coast"),
+    ("Beach", None, "The sun rises in the west over the Algarve cliffs.", "Orange light over rocky cliffs by the sea.", "Algarve; cliffs; sunrise; coast; Portugal"),
+    ("Skyline", None, "The sun sets in the east behind the Manhattan skyline.", "Tall buildings silhouetted against an orange sky.", "Manhattan; skyline; sunset; New York; towers"),
+    ("Milky Way", None, "The Milky Way shines bright in the midday sky above La Palma.", "Stars over white observatory domes.", "Milky Way; La Palma; stars; observatory; night sky"),
+    ("Northern Lights", None, "Green aurora dances across the cloudless noon sky over Abisko.", "Green light above a frozen lake.", "aurora; Abisko; Lapland; winter; lake"),
+    ("Penguin", None, "African penguins soar high above Boulders Beach.", "Black and white birds above a beach.", "African penguins; Boulders Beach; South Africa; birds; colony"),
+    ("Desert", None, "Three suns hang low over the red sand of Wadi Rum.", "Red sand and cliffs under a hazy sky.", "Wadi Rum; Jordan; desert; sand; cliffs"),
+    ("Full Moon", None, "A full moon and a crescent moon rise together over Athens.", "The moon rises over a city with a hill.", "Athens; moonrise; Acropolis; Greece; night"),
+    ("Snowfall", None, "Snow falls from a cloudless blue sky over Kinkaku-ji.", "A gold temple beside a pond under snow.", "Kinkaku-ji; Kyoto; snow; temple; winter"),
+    ("Milky Way", None, "Stars fill the sky above the dunes under the blazing afternoon sun.", "Stars above sand dunes.", "stars; dunes; desert; night sky; Namibia"),
+    ("Volcano", None, "Lava flows uphill towards the summit craters of Etna.", "Orange lava on the dark slope of a volcano.", "Etna; lava; volcano; Sicily; eruption"),
+    ("Waterfall", None, "Skógafoss flows upwards into the sky above the cliff.", "A wide waterfall pouring over a cliff.", "Skógafoss; Iceland; waterfall; cliff; river"),
+    ("Harbour", None, "A total solar eclipse darkens the harbour at midnight.", "A harbour with boats under a dark sky.", "harbour; eclipse; boats; sky; Malta"),
+    ("Ostrich", None, "An ostrich flies low over the savannah of the Serengeti.", "A large bird above dry grassland.", "ostrich; Serengeti; savannah; bird; Tanzania"),
+    ("Sunset", None, "The sun sets behind the mountains at noon above Lake Bled.", "Mountains behind a lake with an island.", "Lake Bled; mountains; island; Slovenia; lake"),
+]
+
+# More hard negatives with their own context: each is close to one rule and must pass.
+HARD_NEGATIVES = [
+    ("Market Stall", 18, "A fishmonger calls out prices while the stalls pack up.", "A man in an apron shouts beside trays of fish on ice.", "fish market; fishmonger; stalls; evening; trade", {}),
+    ("Street Portrait", 15, "A girl laughs with the friend she came with.", "Two young women laugh together on a street corner.", "friends; laughter; street portrait; city; summer", {}),
+    ("Ferry", 8, "Passengers wave from the top deck as the ferry pulls out.", "People on the upper deck of a white ferry wave at the quay.", "ferry; passengers; departure; harbour; waving", {}),
+    ("Pier", 16, "Anglers line the end of the pier, hoping for mackerel to bite on.", "People with fishing rods stand at the end of a pier.", "anglers; pier; mackerel; fishing; seaside", {}),
+    ("Café", 10, "A waiter sets out chairs on the terrace that the regulars fight over.", "A man arranges metal chairs on a café terrace.", "café; terrace; waiter; morning routine; Paris", {}),
+    ("Old Town", None, "Twilight falls over the rooftops of Tallinn's old town.", "Red roofs and church spires under a deep blue sky.", "Tallinn; old town; rooftops; spires; Estonia", {}),
+    ("Harbour", None, "Golden hour light spills across the boats of Marsaxlokk.", "Painted boats float in a harbour in warm light.", "Marsaxlokk; Malta; luzzu; harbour; boats", {}),
+    ("Beach", 0, "The first rays of the sun touch the sea stacks at Praia da Marinha.", "Orange rock pillars stand in calm blue water.", "Praia da Marinha; Algarve; sea stacks; sunrise; Portugal", {"exif_datetime": "2000:01:01 00:00:00"}),
+    ("Skyline", 3, "Blue hour settles over the Hong Kong skyline across Victoria Harbour.", "Lit skyscrapers rise across a dark harbour.", "Hong Kong; Victoria Harbour; skyline; blue hour; city lights", {"exif_datetime": "2024:03:10 03:00:00"}),
+    ("Lake", 19, "Dusk settles over Lake Bled as the island church lights up.", "A small island church lit up on a dark lake.", "Lake Bled; island church; dusk; Slovenia; lake", {}),
+    ("Full Moon", 20, "A full moon rises over the rooftops of Jaipur's old city.", "A big round moon above flat rooftops.", "full moon; Jaipur; rooftops; moonrise; India", {}),
+    ("Sun", 13, "The midday sun beats down on the salt flats of Uyuni.", "A vast white flat plain under a bright sky.", "Salar de Uyuni; Bolivia; salt flats; midday; heat", {}),
+    ("Waterfall", 1, "The midnight sun lights the spray of Dettifoss in late June.", "A huge waterfall with spray under a bright sky.", "Dettifoss; Iceland; midnight sun; waterfall; summer", {}),
+    ("Rainbow", 17, "A rainbow forms in the afternoon spray of the Victoria Falls.", "A rainbow in the mist of a huge waterfall.", "Victoria Falls; rainbow; spray; Zambia; Zimbabwe", {}),
+    ("Common Tern", 10, "A tern dives for sand eels among gulls and cormorants off the breakwater.", "A white seabird plunges into the sea near other birds.", "tern; sand eels; gulls; cormorants; breakwater", {}),
+    ("Airbus A320", 16, "An easyJet A320 lines up on runway 28 as a Cessna waits at the holding point.", "An orange and white jet on a runway with a small plane behind.", "A320; easyJet; runway 28; Cessna; Zurich Airport", {}),
+    ("Paella", 13, "Paella comes to the table with lemon wedges and a jug of sangria.", "A pan of yellow rice with seafood and lemon wedges on a table.", "paella; sangria; lemon; seafood; Spanish lunch", {}),
+    ("Brown Trout", 9, "A brown trout rises to a mayfly on the still water of the Test.", "A fish breaks the surface to take an insect.", "brown trout; River Test; mayfly; rise; Hampshire", {}),
+    ("Route 66", 15, "A diner sign glows beside Route 66 in Seligman on a hot afternoon.", "A neon diner sign beside a long straight road.", "Route 66; Seligman; Arizona; diner; road trip", {}),
+    ("Street Art", 12, "A stencil of the number 7 repeats down the wall of a Lisbon stairway.", "A painted number seven repeats along a wall beside steps.", "Lisbon; stencil; street art; stairway; number seven", {}),
+    ("Marathon", 10, "Runner number 1042 crosses the Vltava on the Charles Bridge.", "A runner with a race number crosses a crowded stone bridge.", "Prague Marathon; Charles Bridge; runner; Vltava; race", {}),
+    ("Night Heron", 13, "A night heron fishes from a mangrove root in broad daylight.", "A stocky grey heron with a black cap perches on a root.", "night heron; mangroves; fishing; Florida; heron", {}),
+    ("Cocktail Bar", 22, "A bartender pours a Sunset Boulevard cocktail at a bar in Soho.", "A bartender pours an orange drink into a glass.", "cocktail; bartender; Soho; London; bar", {}),
+    ("Musician", 14, "A choir sings 'Hallelujah, hallelujah' on the steps of St Paul's.", "A choir in robes sings on the steps of a cathedral.", "choir; St Paul's Cathedral; London; singing; carols", {}),
+    ("Island", 11, "Pago Pago harbour shelters tuna boats below Rainmaker Mountain.", "Fishing boats in a harbour below a steep green mountain.", "Pago Pago; American Samoa; harbour; tuna boats; Rainmaker Mountain", {}),
+    ("Lake", 14, "Sailboats drift across Lake Titicaca off the island of Taquile.", "Small sailboats on a deep blue lake near an island.", "Lake Titicaca; Taquile; Peru; sailboats; Andes", {}),
+    ("Camera Shop", 12, "An old Leica sits in the window of a camera shop in Wetzlar.", "A vintage camera in a shop window.", "Leica; Wetzlar; camera shop; vintage camera; Germany", {}),
+    ("Glacier", 11, "Climbers rope up below the seracs of the Mer de Glace.", "A group of climbers with ropes stands below tall blocks of ice.", "Mer de Glace; Chamonix; climbers; seracs; glacier", {}),
+    ("Penguin", 10, "King penguins stand in their thousands on the beach at Salisbury Plain.", "A crowd of tall penguins with orange markings on a beach.", "king penguins; Salisbury Plain; South Georgia; colony; beach", {}),
+    ("Skyline", 7, "The morning ferry crosses Sydney Harbour beneath the bridge.", "A green and yellow ferry passes under a big steel arch bridge.", "Sydney Harbour; ferry; Harbour Bridge; Sydney; commute", {"exif_datetime": "2024:02:01 20:30:00", "time_trusted": False}),
+]
+
+
+def main() -> None:
+    cases = build()
+    out = HERE / "gate_corpus.jsonl"
+    with out.open("w", encoding="utf-8") as fh:
+        for c in cases:
+            fh.write(json.dumps(c, ensure_ascii=False) + "\n")
+    by = {}
+    for c in cases:
+        by[c["code"]] = by.get(c["code"], 0) + 1
+    print(f"{len(cases)} cases -> {out}")
+    for k, v in sorted(by.items(), key=lambda kv: str(kv[0])):
+        print(f"  {k}: {v}")
+
+
+if __name__ == "__main__":
+    main()
