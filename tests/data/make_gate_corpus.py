@@ -90,6 +90,20 @@ TECH = ["{s}, shot at f/2.8.", "{s} (ISO 3200).", "{s}, 1/500 s at f/8.", "{s}, 
         "{s}, f4, ISO 400, 200 mm.", "{s}, image 3/12 of the series.", "{s} (v2 edit).", "{s}, EF 70-200mm f/2.8L.",
         "{s}, DSC_0423.", "{s}, shot 5 of 9.", "{s}, Canon eos r6 at 35mm.", "{s}, exposure 1/60 at f5.6.",
         "{s}, no. 0187 in the sequence.", "{s}, fujifilm x-t4.", "{s}, iso100.", "{s}, Sony ILCE-7RM5 at 24mm."]
+# a second wave, written after the rules, to see whether they generalise (kept: they are part of the corpus)
+FILLER_2 = ["Take a look at {c}", "Behold: {c}", "An incredible image capturing {c}", "{s}, making for a truly unforgettable sight.",
+            "{s} - nature at its finest.", "{s}, a picture-perfect moment.", "{s}, exuding a sense of tranquility.",
+            "{s}; the atmosphere is calm and peaceful.", "{s}, which evokes memories of summer.",
+            "{s}, offering a glimpse into local life.", "{s}, the perfect blend of nature and culture.",
+            "{s}, a scene straight out of a postcard.", "{s}, with the subject sharply in focus.",
+            "{s}, the shallow focus isolating the subject.", "{s}; the vivid colours pop against the background.",
+            "{s}, captured in stunning detail.", "Enjoy this view: {c}", "{s} - an unmissable sight for any visitor."]
+HEDGES_2 = ["{s}, though it is difficult to be certain.", "{s}, if I'm not mistaken.", "Presumably {c}",
+            "{s}, conceivably.", "{s}, apparently.", "{s}, at least that's how it looks.", "It looks like {c}",
+            "{s}, judging by the light."]
+TECH_2 = ["{s}, 85 mm, f/1.4.", "{s} [ISO 6400].", "{s}, 1/250th of a second.", "{s}, photo 12/48.", "{s} (final_v3).",
+          "{s}, Nikon D850.", "{s}, shot with the LUMIX S5.", "{s}, on a Pixel 8.", "{s}, exposure time 1/125.",
+          "{s}, Ricoh GR III."]
 HEDGES = ["{s}, seemingly unaware of the crowd.", "{s}, possibly after a long wait.", "What looks like {c}",
           "{s}, presumably on its way home.", "Some kind of {c}", "It is unclear whether {c}",
           "{s}, apparently untroubled.", "{s}, or so it seems.", "{s}, probably in the late season.",
@@ -103,9 +117,9 @@ CONTROL = ["{s}\x1b[31m.", "{s}.\x00", "{s}\x07.", "\x1b]0;title\x07{c}", "{s}\u
 TRUNCATE = [lambda c: " ".join(c.split()[:-2]) + " the", lambda c: " ".join(c.split()[:-3]) + " and",
             lambda c: strip_stop(c), lambda c: " ".join(c.split()[:-1]) + "...", lambda c: strip_stop(c) + ", with",
             lambda c: " ".join(c.split()[:-2]) + " a", lambda c: strip_stop(c) + " while the", lambda c: c[: len(c) * 2 // 3].rstrip(" ,") + "…"]
-SHORT_CAPTIONS = ["In flight.", "Reeds and water.", "A nice view.", "Harbour scene.", "Close-up.", "Lunch stall, Valencia.",
-                  "Old town, late.", "Sunny day.", "Mountains and lake.", "Taking off.", "Street life.",
-                  "Wildlife.", "Big wave.", "Market.", "Castle view.", "Colour!"]
+SHORT_CAPTIONS = ["{subj} in flight.", "Reeds and water.", "A nice view.", "Harbour scene.", "{subj}, close-up.",
+                  "Lunch stall, Valencia.", "Old town, late.", "Sunny day.", "Mountains and lake.", "{subj} taking off.",
+                  "{subj} and street life.", "Wildlife.", "Big wave.", "{subj}.", "Castle view.", "{subj} in colour!"]
 SHORT_ALTS = ["Something outdoors.", "Water and sky.", "A close-up.", "A city.", "Nature.", "Two people.", "Lake view.", "Sky."]
 
 
@@ -139,7 +153,7 @@ def build() -> list[dict]:
         return template.format(s=strip_stop(r.caption), c=lower_first(r.caption))
 
     each("empty", range(16), lambda r, i: [{"caption": ""}, {"alt": ""}, {"caption": "   "}, {"alt": " \t"}][i % 4], 11, 3)
-    each("too_short", SHORT_CAPTIONS, lambda r, v: {"caption": v}, 5, 1)
+    each("too_short", SHORT_CAPTIONS, lambda r, v: {"caption": v.format(subj=r.subject)}, 5, 1)
     each("too_short", SHORT_ALTS, lambda r, v: {"alt": v}, 13, 2)
     each("caption_equals_alt", range(16), lambda r, i: {"alt": [r.caption, r.caption.upper(), strip_stop(r.caption) + "!",
                                                                 r.caption.replace(" a ", " the ", 1)][i % 4]}, 9, 4)
@@ -147,6 +161,9 @@ def build() -> list[dict]:
     each("filler_phrase", filler, lambda r, v: {"caption": fill(v, r)} if "{c}" in v or len(filler) else {}, 3, 5)
     each("leak", TECH, lambda r, v: {"caption": fill(v, r)}, 5, 6)
     each("uncertain", HEDGES, lambda r, v: {"caption": fill(v, r)}, 7, 8)
+    each("filler_phrase", FILLER_2, lambda r, v: {"caption": fill(v, r)}, 13, 21)
+    each("uncertain", HEDGES_2, lambda r, v: {"caption": fill(v, r)}, 17, 22)
+    each("leak", TECH_2, lambda r, v: {"caption": fill(v, r)}, 19, 23)
     each("non_latin", NON_LATIN, lambda r, v: {"caption": fill(v, r)}, 11, 9)
     each("non_latin", ["東京タワー", "Москва", "Αθήνα", "القاهرة", "서울", "北京"], lambda r, v: {"keywords": r.keywords[:5] + [v]}, 17, 2)
     each("control_chars", CONTROL, lambda r, v: {"caption": fill(v, r)}, 13, 10)
@@ -154,8 +171,7 @@ def build() -> list[dict]:
          lambda r, v: {"keywords": r.keywords[:5] + [v]}, 19, 4)
     each("control_chars", ["\x1b[0m", "\x08", "\x1b[A", "\u2066"], lambda r, v: {"alt": strip_stop(r.alt) + v + "."}, 23, 5)
     each("repeated_word", range(16), lambda r, i: {"caption": _double(r.caption, i)}, 9, 11)
-    each("truncated", range(16), lambda r, i: {"caption": TRUNCATE[i % len(TRUNCATE)](r.caption)} if i % 3 else
-         {"alt": TRUNCATE[i % len(TRUNCATE)](r.alt)}, 7, 12)
+    each("truncated", range(16), lambda r, i: {"caption": _cut(r.caption, i)} if i % 3 else {"alt": _cut(r.alt, i)}, 7, 12)
     each("keywords_too_few", range(16), lambda r, i: {"keywords": r.keywords[: i % 5]}, 5, 13)
     each("keywords_too_many", range(16), lambda r, i: {"keywords": r.keywords + _more(r, 13 - len(r.keywords) + i % 5)}, 3, 14)
     each("keywords_duplicate", range(16), lambda r, i: {"keywords": r.keywords[:5] + [_dup(r.keywords[i % 3], i)]}, 7, 15)
@@ -175,6 +191,11 @@ def build() -> list[dict]:
         r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 700 + i, extra)
         emit(cases, f"clean-hard-{i:02d}", None, r)
     return cases
+
+
+def _cut(text: str, i: int) -> str:
+    out = TRUNCATE[i % len(TRUNCATE)](text)
+    return out.replace(" the the", " the").replace(" a a", " a").replace(" and and", " and")
 
 
 def _double(caption: str, i: int) -> str:
@@ -255,6 +276,17 @@ MISMATCH_CASES = [
     ("Atlantic Puffin", 14, "A razorbill lands on the cliff top with a beak full of sand eels.", "A black and white seabird holds thin fish in its beak.", "razorbill; cliffs; sand eels; seabird; Scotland"),
     ("Kingfisher", 8, "Morning sun lights the river bank where mist lifts off the water.", "Mist rises off a river between green banks.", "river; mist; morning; river bank; Bavaria"),
     ("Brown Bear", 14, "Salmon leap the falls while spray drifts over the rocks.", "Fish jump up a waterfall over dark rocks.", "salmon; waterfall; Kamchatka; river; spray"),
+    # second wave
+    ("Atlantic Puffin", 12, "A guillemot stands on a ledge above the sea at Fowlsheugh.", "A dark and white seabird stands on a narrow rock ledge.", "guillemot; Fowlsheugh; ledge; seabird; Scotland"),
+    ("Red Deer", 8, "A fallow deer buck steps out of the bracken in the park.", "A spotted deer with flat antlers walks out of ferns.", "fallow deer; bracken; park; autumn; wildlife"),
+    ("Mallard", 10, "A pair of teal dabble in the shallows of the canal.", "Two small ducks feed in shallow water.", "teal; canal; dabbling; ducks; winter"),
+    ("Goulash", 13, "A plate of Wiener schnitzel with potato salad at a tavern.", "A breaded cutlet with potato salad on a plate.", "schnitzel; tavern; potato salad; Vienna; lunch"),
+    ("Oak", 15, "A huge sycamore shades the village green in summer.", "A large tree with a broad crown above a grassy green.", "sycamore; village green; summer; shade; England"),
+    ("Humpback Whale", 11, "Orcas surface in the fjord near Tromsø.", "Black and white fins rise above grey water.", "orcas; fjord; Tromsø; Norway; winter"),
+    ("Hedgehog", 22, "A mole pushes up fresh earth on the garden lawn.", "A small dark animal digs in the soil of a lawn.", "mole; lawn; garden; molehill; night"),
+    ("Airbus A320", 12, "An A321 of easyJet lands at Gatwick on runway 26L.", "An orange and white jet touches down on a runway.", "A321; easyJet; Gatwick; landing; runway"),
+    ("Airbus A320 D-AIZB", 15, "Lufthansa A320 D-AIQT rotates off runway 28 at Zurich.", "A white jet with a dark blue tail lifts off a runway.", "A320; Lufthansa; Zurich Airport; take-off; runway 28"),
+    ("Pizza", 19, "A baker pulls a tray of focaccia out of the oven in Genoa.", "A baker lifts a tray of flat oily bread out of an oven.", "focaccia; Genoa; baker; oven; Liguria"),
 ]
 
 # implausible: physically impossible claims the text alone shows.
@@ -271,12 +303,18 @@ IMPLAUSIBLE_CASES = [
     ("Desert", None, "Three suns hang low over the red sand of Wadi Rum.", "Red sand and cliffs under a hazy sky.", "Wadi Rum; Jordan; desert; sand; cliffs"),
     ("Full Moon", None, "A full moon and a crescent moon rise together over Athens.", "The moon rises over a city with a hill.", "Athens; moonrise; Acropolis; Greece; night"),
     ("Snowfall", None, "Snow falls from a cloudless blue sky over Kinkaku-ji.", "A gold temple beside a pond under snow.", "Kinkaku-ji; Kyoto; snow; temple; winter"),
-    ("Milky Way", None, "Stars fill the sky above the dunes under the blazing afternoon sun.", "Stars above sand dunes.", "stars; dunes; desert; night sky; Namibia"),
+    ("Milky Way", None, "Stars fill the sky above the dunes under the blazing afternoon sun.", "Stars above pale sand dunes.", "stars; dunes; desert; night sky; Namibia"),
     ("Volcano", None, "Lava flows uphill towards the summit craters of Etna.", "Orange lava on the dark slope of a volcano.", "Etna; lava; volcano; Sicily; eruption"),
     ("Waterfall", None, "Skógafoss flows upwards into the sky above the cliff.", "A wide waterfall pouring over a cliff.", "Skógafoss; Iceland; waterfall; cliff; river"),
     ("Harbour", None, "A total solar eclipse darkens the harbour at midnight.", "A harbour with boats under a dark sky.", "harbour; eclipse; boats; sky; Malta"),
     ("Ostrich", None, "An ostrich flies low over the savannah of the Serengeti.", "A large bird above dry grassland.", "ostrich; Serengeti; savannah; bird; Tanzania"),
     ("Sunset", None, "The sun sets behind the mountains at noon above Lake Bled.", "Mountains behind a lake with an island.", "Lake Bled; mountains; island; Slovenia; lake"),
+    # second wave
+    ("Seascape", None, "A second sun glows beside the first above the horizon.", "Two bright lights above a calm sea.", "sea; horizon; sunset; glow; coast"),
+    ("Night Sky", None, "Stars twinkle in the bright blue afternoon sky over the desert.", "A blue sky above red desert rocks.", "stars; desert; sky; rocks; Utah"),
+    ("Rainbow", None, "A rainbow glows in the starless midnight sky over the bay.", "A dark bay under a black sky.", "rainbow; bay; night; coast; Ireland"),
+    ("River", None, "The Rhine flows uphill past the castles of the Loreley.", "A wide river between steep slopes with a castle.", "Rhine; Loreley; castles; river; Germany"),
+    ("Snowfall", None, "Thick snow falls from the cloudless summer sky over the beach.", "People on a sandy beach under a blue sky.", "beach; snow; summer; sky; holiday"),
 ]
 
 # More hard negatives with their own context: each is close to one rule and must pass.
@@ -310,6 +348,27 @@ HARD_NEGATIVES = [
     ("Camera Shop", 12, "An old Leica sits in the window of a camera shop in Wetzlar.", "A vintage camera in a shop window.", "Leica; Wetzlar; camera shop; vintage camera; Germany", {}),
     ("Glacier", 11, "Climbers rope up below the seracs of the Mer de Glace.", "A group of climbers with ropes stands below tall blocks of ice.", "Mer de Glace; Chamonix; climbers; seracs; glacier", {}),
     ("Penguin", 10, "King penguins stand in their thousands on the beach at Salisbury Plain.", "A crowd of tall penguins with orange markings on a beach.", "king penguins; Salisbury Plain; South Georgia; colony; beach", {}),
+    # third wave: ordinary words near a rule, used as a careful writer would
+    ("Railway Station", 9, "The night train from Vienna pulls into Venice Santa Lucia after breakfast.", "A long blue sleeper train stands at a platform under a glass roof.", "night train; Venice Santa Lucia; Vienna; sleeper; railway", {}),
+    ("Railway", 11, "Steam locomotive 99 7232 hauls coaches up the 1000 mm gauge line to the Brocken.", "A black steam engine pulls old coaches up a mountain line.", "Harzer Schmalspurbahnen; Brocken; narrow gauge; steam; Harz", {}),
+    ("Tram", 8, "Tram No. 128 rattles across the Vltava on its way to the castle district.", "A red tram crosses a bridge over a wide river.", "Prague; tram; Vltava; castle district; Czech Republic", {}),
+    ("Bridge", 21, "The Rainbow Bridge glows at night across Tokyo Bay.", "A lit suspension bridge spans dark water with city lights behind.", "Rainbow Bridge; Tokyo Bay; Odaiba; Tokyo; night", {}),
+    ("Castle", 14, "The cobbled path runs uphill from the market square to the castle gate.", "A steep cobbled lane leads up to a stone gateway.", "castle gate; cobbled path; old town; Český Krumlov; uphill", {}),
+    ("Market Stall", 12, "The flower market opens at noon and closes at sunset.", "Buckets of cut flowers stand in rows at a covered market.", "flower market; Amsterdam; Bloemenmarkt; tulips; stalls", {}),
+    ("Painting", 15, "The castle was the subject of a famous Turner watercolour, now in the Tate.", "A ruined castle on a hill above a river valley.", "Turner; watercolour; castle ruins; river valley; Tate", {}),
+    ("Bus", 17, "The number 11 bus passes the Houses of Parliament in the rush hour.", "A red double-decker bus drives past a large Gothic building.", "London; double-decker; Houses of Parliament; number 11 bus; Westminster", {}),
+    ("Museum", 11, "Visitors queue for the Apollo 11 command module at the Air and Space Museum.", "People stand in line beside a small cone-shaped spacecraft.", "Apollo 11; Columbia; National Air and Space Museum; Washington; spacecraft", {}),
+    ("Hotel", 16, "The Grand Budapest Hotel façade in Görlitz draws film fans every summer.", "A grand old building with an ornate front on a town square.", "Görlitz; film location; Grand Budapest Hotel; Saxony; façade", {}),
+    ("Snowfall", 10, "Snow slides off the chapel roof under a cloudless sky after the storm.", "Snow falls from a steep roof of a small white chapel.", "chapel; snow; roof; Tyrol; winter", {}),
+    ("Beach", 13, "Kite surfers race across the bay at Tarifa as the Levante blows.", "People with large kites ride boards across choppy water.", "Tarifa; kite surfing; Levante; Andalusia; wind", {}),
+    ("Crane", 9, "Common cranes gather on the Hornborga lake meadows in April.", "Hundreds of tall grey birds stand on a wet meadow.", "common cranes; Lake Hornborga; Sweden; migration; spring", {}),
+    ("Dining", 20, "Diners share a whole grilled sea bass at a taverna in Chania harbour.", "People at a table share a grilled fish beside a harbour.", "Chania; taverna; sea bass; Crete; dinner", {}),
+    ("Harbour", 6, "Longliners leave Grimsby before dawn, deck lights still burning.", "Fishing boats with bright lights leave a harbour in the dark.", "Grimsby; longliners; fishing fleet; dawn; North Sea", {}),
+    ("Festival", 22, "Fire dancers spin torches on the beach during the Full Moon Party on Koh Phangan.", "People swing flaming torches on a crowded beach at night.", "Full Moon Party; Koh Phangan; fire dancers; Thailand; beach party", {}),
+    ("Portrait", 11, "A fisherman mends a net; he says the sardines may be back next week.", "An old man sits on a quay mending a fishing net.", "fisherman; net mending; sardines; Nazaré; Portugal", {}),
+    ("Wildlife Park", 14, "A keeper feeds an emu at the wildlife park outside Melbourne.", "A woman holds out food to a tall shaggy bird behind a fence.", "emu; wildlife park; keeper; Melbourne; Australia", {}),
+    ("Street", 12, "Wagga Wagga's main street is lined with verandahs from the 1880s.", "A wide street with old shop fronts and covered walkways.", "Wagga Wagga; New South Wales; main street; verandahs; Australia", {}),
+    ("Observatory", 20, "Telescope domes open on Mauna Kea as the sky darkens over the clouds.", "White observatory domes stand above a sea of clouds.", "Mauna Kea; observatory; telescopes; Hawaii; sea of clouds", {}),
     ("Skyline", 7, "The morning ferry crosses Sydney Harbour beneath the bridge.", "A green and yellow ferry passes under a big steel arch bridge.", "Sydney Harbour; ferry; Harbour Bridge; Sydney; commute", {"exif_datetime": "2024:02:01 20:30:00", "time_trusted": False}),
 ]
 

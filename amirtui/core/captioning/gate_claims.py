@@ -56,10 +56,28 @@ def _time_kinds() -> tuple[_TimeKind, ...]:
     return tuple(kinds)
 
 
-def _is_name_or_compound(text: str, start: int, end: int) -> bool:
-    """A time word that is part of a name ("Sunset Boulevard") or of a compound noun ("night heron")."""
+# a time word after these names a schedule or a habit ("closes at sunset", "every morning"), not this photo's time
+_SCHEDULE = re.compile(r"\b(?:opens?|opened|closes?|closed|starts?|begins?|ends?|until|till|every|each|daily|from|"
+                       r"since|through|throughout)\s+(?:at\s+|from\s+|until\s+)?(?:the\s+|each\s+)?$", re.I)
+# a time word used before a noun of these kinds qualifies it ("the night train", "an evening gown"), it is no claim
+_ATTRIBUTIVE = frozenset({"noun.artifact", "noun.act", "noun.food", "noun.group", "noun.person",
+                          "noun.communication", "noun.event"})
+_NATURAL = frozenset({"noun.phenomenon", "noun.object", "noun.time", "noun.state", "noun.substance"})  # "night sky"
+_DETERMINER = re.compile(r"\b(?:the|a|an|this|that|our|their|his|her|its|my|your)\s+$", re.I)
+
+
+def _not_a_claim(text: str, start: int, end: int) -> bool:
+    """A time word that is part of a name ("Sunset Boulevard"), a compound noun ("night heron"), a schedule
+    ("closes at sunset") or, after a determiner, an attribute of a made thing or a service ("the night train",
+    "an evening gown"; but "the night sky" and "the evening light" are claims)."""
     word = text[start:end]
+    if _SCHEDULE.search(text[max(0, start - 40):start]):
+        return True
     after = re.match(r"[\s-]+([^\W\d_]+)", text[end:])
+    if after and " " not in word and _DETERMINER.search(text[max(0, start - 12):start]) and after.group(1).islower():
+        kinds = {gate_lexicon.lexfile(s) for s in gate_lexicon.synsets(after.group(1))}
+        if kinds & _ATTRIBUTIVE and not kinds & _NATURAL:
+            return True
     sentence_start = not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?:;"
     if after and after.group(1)[:1].isupper() and word[:1].isupper():
         return True  # "Sunset Boulevard", "Midnight Express"
@@ -73,7 +91,7 @@ def time_kinds(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for kind in _time_kinds():
         for m in kind.pattern.finditer(text):
-            if not _is_name_or_compound(text, m.start(), m.end()):
+            if not _not_a_claim(text, m.start(), m.end()):
                 found.setdefault(kind.name, m.group(0))
                 break
     return found
@@ -119,12 +137,17 @@ def _implausible_rules() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str] | 
     return tuple(rules)
 
 
+_NAME_AFTER = re.compile(r"\s+[A-Z]")
+
+
 def check_implausible(caption: str, alt: str, add: Callable[[str, str], None]) -> None:
     """Claims no photo can show (more than one sun, a rainbow at midnight …), sentence by sentence."""
     for label, text in (("caption", caption), ("alt text", alt)):
         for sentence in _SENTENCE.findall(text):
             for name, first, second, why in _implausible_rules():
                 m = first.search(sentence)
+                if m and m.group(0)[:1].isupper() and _NAME_AFTER.match(sentence, m.end()):
+                    continue  # "the Rainbow Bridge at night": a name, not a rainbow
                 if m and (second is None or second.search(sentence)):
                     add("implausible", f"{label}: {why} ({m.group(0).strip()!r}; rule {name})")
                     return

@@ -39,8 +39,10 @@ def key(keyword: str) -> str:
 
 
 def is_name(keyword: str) -> bool:
-    """A proper name: every word capitalised except the glue of names ("Isle of Skye", "Lac d'Annecy")."""
+    """A proper name: every word capitalised except the glue of names ("Isle of Skye", "Lac d'Annecy", "the Loop")."""
     ws = keyword.split()
+    if len(ws) > 1 and ws[0] == "the":
+        ws = ws[1:]  # "the Loop", "the Hague"
     if not ws or not ws[0][:1].isupper():
         return False
     for w in ws[1:]:

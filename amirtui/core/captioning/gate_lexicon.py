@@ -138,9 +138,11 @@ def lemmas(offset: int) -> tuple[str, ...]:
 
 
 
-_LEXNAMES = {"04": "noun.act", "05": "noun.animal", "06": "noun.artifact", "08": "noun.body", "13": "noun.food",
-             "15": "noun.location", "17": "noun.object", "18": "noun.person", "20": "noun.plant",
-             "27": "noun.substance"}
+_LEXNAMES = {f"{i:02d}": name for i, name in enumerate(
+    "adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body noun.cognition "
+    "noun.communication noun.event noun.feeling noun.food noun.group noun.location noun.motive noun.object "
+    "noun.person noun.phenomenon noun.plant noun.possession noun.process noun.quantity noun.relation noun.shape "
+    "noun.state noun.substance noun.time".split())}
 
 
 @lru_cache(maxsize=65536)

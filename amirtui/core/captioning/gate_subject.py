@@ -113,11 +113,16 @@ def _phrases(text: str) -> list[str]:
 
 
 def _relation(phrase: str, subj: _Subject) -> str | None:
-    """"specific" (the Subject or a kind of it), "generic" (a class above it), "other" (another member of its
-    kind), or None."""
+    """"specific" (the Subject or a kind of it), "head" (the Subject's bare head noun: "fox" for Red Fox), "generic"
+    (a class above it), "other" (another member of its kind), or None."""
     senses = _nouns_of(phrase)
     if subj.head and phrase.split()[-1] == subj.head:
-        return "specific"  # "fox" for Red Fox, "small boat" for Fishing Boat: the Subject's own head noun
+        # the Subject's own head noun ("fox" for Red Fox) or a variant of a made thing ("small boat" for Fishing
+        # Boat) refers to it; a compound naming another living species ("fallow deer" for Red Deer) does not
+        if phrase == subj.head:
+            return "head"
+        if not any(lex.lexfile(s) in ("noun.animal", "noun.plant") for s in senses):
+            return "specific"
     for s in senses:
         if s in subj.senses:
             return "specific"
@@ -155,14 +160,20 @@ def check_subject(caption: str, alt: str, subject: str, add: Callable[[str, str]
         return
     if f" {normalise(subject)} " in f" {normalise(text)} " or (subj.codes and said_codes & subj.codes):
         return
-    found: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
     for phrase in _phrases(text):
         rel = _relation(phrase, subj)
         if rel:
-            found.setdefault(rel, phrase)
+            found.setdefault(rel, []).append(phrase)
     if "specific" in found:
         return
-    if "other" in found:
-        add("subject_mismatch", f"text names {found['other']!r}, another {subj.kind_name}; the Subject is {subject!r}")
-    elif "generic" not in found:
+    others = found.get("other", [])
+    if others and "head" in found:
+        # the bare head ("deer") refers to the Subject unless the text names another species under that same head
+        # ("a fallow deer … a spotted deer"); a fox that chases a vole is still the fox
+        heads = {h for h in _nouns_of(subj.head) if any(h in lex.ancestors(t) for t in subj.senses)}
+        others = [o for o in others if any(heads & lex.ancestors(s) for s in _nouns_of(o))]
+    if others:
+        add("subject_mismatch", f"text names {others[0]!r}, another {subj.kind_name}; the Subject is {subject!r}")
+    elif not found.keys() & {"head", "generic"}:
         add("subject_mismatch", f"text never refers to the Subject {subject!r} ({subj.kind_name})")
