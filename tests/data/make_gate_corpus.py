@@ -369,6 +369,13 @@ HARD_NEGATIVES = [
     ("Wildlife Park", 14, "A keeper feeds an emu at the wildlife park outside Melbourne.", "A woman holds out food to a tall shaggy bird behind a fence.", "emu; wildlife park; keeper; Melbourne; Australia", {}),
     ("Street", 12, "Wagga Wagga's main street is lined with verandahs from the 1880s.", "A wide street with old shop fronts and covered walkways.", "Wagga Wagga; New South Wales; main street; verandahs; Australia", {}),
     ("Observatory", 20, "Telescope domes open on Mauna Kea as the sky darkens over the clouds.", "White observatory domes stand above a sea of clouds.", "Mauna Kea; observatory; telescopes; Hawaii; sea of clouds", {}),
+    # time words on photos without a trustworthy time: never refused
+    ("Lighthouse", None, "Night falls over the Fastnet light as the beam begins its sweep.", "A tall lighthouse on a rock in the sea under a dark sky.", "Fastnet; lighthouse; Ireland; Atlantic; beam", {}),
+    ("Rice Terraces", None, "At dawn mist fills the valleys below the Banaue terraces.", "Mist lies in valleys between green stepped fields.", "Banaue; rice terraces; Philippines; mist; Ifugao", {}),
+    ("Desert", None, "Sunset turns the sandstone fins of Arches orange and red.", "Red rock fins glow under a clear sky.", "Arches National Park; Utah; sandstone; fins; desert", {}),
+    ("Skyline", None, "Blue hour over the Bund as the Pudong towers light up across the Huangpu.", "Lit skyscrapers rise across a wide river.", "The Bund; Pudong; Shanghai; Huangpu; skyline", {}),
+    ("Mountain Hut", None, "Late-afternoon light warms the shingle roof of a hut below the Eiger.", "A small wooden hut with a shingle roof below a steep peak.", "Eiger; Grindelwald; mountain hut; Bernese Oberland; Switzerland", {}),
+    ("Street", 12, "Midnight on Las Ramblas: the flower stalls are shuttered and the cafés still full.", "A wide street with closed kiosks and busy café tables.", "Las Ramblas; Barcelona; cafés; flower stalls; street life", {"exif_datetime": "2024:06:01 12:10:00", "time_trusted": False}),
     ("Skyline", 7, "The morning ferry crosses Sydney Harbour beneath the bridge.", "A green and yellow ferry passes under a big steel arch bridge.", "Sydney Harbour; ferry; Harbour Bridge; Sydney; commute", {"exif_datetime": "2024:02:01 20:30:00", "time_trusted": False}),
 ]
 

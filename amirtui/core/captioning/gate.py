@@ -137,7 +137,8 @@ def check(caption: str | None, alt_text: str | None, keywords: Sequence[str] | N
             add("too_short", f"{label} has {len(gt.words(text))} words (minimum {minimum})")
 
     if caption and alt and (normalise(caption) == normalise(alt) or similarity(caption, alt) >= CAPTION_ALT_RATIO):
-        add("caption_equals_alt", f"caption and alt text are {similarity(caption, alt):.0%} alike; alt text must differ")
+        add("caption_equals_alt",
+            f"caption and alt text are {similarity(caption, alt):.0%} alike; alt text must differ")
 
     names = " | ".join([context.subject, context.location, *kws])
     latin = context.language.split("-")[0].lower() in LATIN_LANGUAGES

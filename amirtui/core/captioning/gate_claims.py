@@ -51,7 +51,8 @@ def _time_kinds() -> tuple[_TimeKind, ...]:
     kinds = []
     for line in read_lines("gate_time_words.txt"):
         name, spec, phrases = (p.strip() for p in line.split("|"))
-        alts = sorted((re.escape(p.strip()).replace(r"\ ", r"[\s-]+") for p in phrases.split(",")), key=len, reverse=True)
+        alts = sorted((re.escape(p.strip()).replace(r"\ ", r"[\s-]+") for p in phrases.split(",")), key=len,
+                      reverse=True)
         kinds.append(_TimeKind(name, _hours(spec), re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])", re.I)))
     return tuple(kinds)
 

