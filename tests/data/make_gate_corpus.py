@@ -97,7 +97,8 @@ FILLER_2 = ["Take a look at {c}", "Behold: {c}", "An incredible image capturing 
             "{s}, offering a glimpse into local life.", "{s}, the perfect blend of nature and culture.",
             "{s}, a scene straight out of a postcard.", "{s}, with the subject sharply in focus.",
             "{s}, the shallow focus isolating the subject.", "{s}; the vivid colours pop against the background.",
-            "{s}, captured in stunning detail.", "Enjoy this view: {c}", "{s} - an unmissable sight for any visitor."]
+            "{s}, captured in stunning detail.", "Enjoy this view: {c}", "{s} - an unmissable sight for any visitor.",
+            "A dramatic long-exposure shot of {c}"]
 HEDGES_2 = ["{s}, though it is difficult to be certain.", "{s}, if I'm not mistaken.", "Presumably {c}",
             "{s}, conceivably.", "{s}, apparently.", "{s}, at least that's how it looks.", "It looks like {c}",
             "{s}, judging by the light."]
