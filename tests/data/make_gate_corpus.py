@@ -188,6 +188,9 @@ def build() -> list[dict]:
         for i, (subject, hour, caption, alt, kws) in enumerate(items):
             r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 500 + i)
             emit(cases, f"{code}-{i:02d}", code, r)
+    for i, (code, subject, hour, caption, alt, kws) in enumerate(WAVE4):
+        r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 800 + i)
+        emit(cases, f"wave4-{code or 'clean'}-{i:02d}", code, r)
     for i, (subject, hour, caption, alt, kws, extra) in enumerate(HARD_NEGATIVES):
         r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 700 + i, extra)
         emit(cases, f"clean-hard-{i:02d}", None, r)
@@ -378,6 +381,43 @@ HARD_NEGATIVES = [
     ("Mountain Hut", None, "Late-afternoon light warms the shingle roof of a hut below the Eiger.", "A small wooden hut with a shingle roof below a steep peak.", "Eiger; Grindelwald; mountain hut; Bernese Oberland; Switzerland", {}),
     ("Street", 12, "Midnight on Las Ramblas: the flower stalls are shuttered and the cafés still full.", "A wide street with closed kiosks and busy café tables.", "Las Ramblas; Barcelona; cafés; flower stalls; street life", {"exif_datetime": "2024:06:01 12:10:00", "time_trusted": False}),
     ("Skyline", 7, "The morning ferry crosses Sydney Harbour beneath the bridge.", "A green and yellow ferry passes under a big steel arch bridge.", "Sydney Harbour; ferry; Harbour Bridge; Sydney; commute", {"exif_datetime": "2024:02:01 20:30:00", "time_trusted": False}),
+]
+
+
+# fourth wave: whole rows in the voice of a vision-language model, written before checking them against the gate.
+# (code or None, subject, EXIF hour, caption, alt text, keywords)
+WAVE4 = [
+    ("filler_phrase", "Grey Heron", 8, "The image captures a quiet moment as a grey heron stands in the shallows of the lake.", "A tall grey bird stands still in shallow water near reeds.", "grey heron; shallows; lake; wading bird; reeds"),
+    ("filler_phrase", "Fishing Boat", 9, "This picturesque harbour is home to a row of fishing boats moored along the quay.", "Small fishing boats are tied up along a stone quay.", "fishing boats; harbour; quay; moorings; Camogli"),
+    ("filler_phrase", "Grey Heron", 15, "A tranquil lakeside setting with a grey heron wading among the reeds.", "A grey bird wades through shallow water between reeds.", "grey heron; lakeside; reeds; wading; wildlife"),
+    ("filler_phrase", "Gondola", 10, "The photograph perfectly captures the essence of a Venetian morning on the Grand Canal.", "A gondola glides along a wide canal lined with old palaces.", "gondola; Grand Canal; Venice; gondolier; canal"),
+    ("filler_phrase", "Old Town", 11, "A charming cobbled lane in Prague's old town, perfect for a leisurely stroll.", "A narrow cobbled street between old painted houses.", "Prague; old town; cobbled lane; Malá Strana; Czech Republic"),
+    ("filler_phrase", "Village", 12, "Nestled between the mountains and the lake, Hallstatt boasts pastel houses and a slender church spire.", "Pastel houses and a church spire stand beside a lake below mountains.", "Hallstatt; Austria; lake; church spire; Salzkammergut"),
+    ("filler_phrase", "Lighthouse", 17, "The interplay of light and shadow adds depth to the white lighthouse on the cliff.", "A white lighthouse stands on a cliff above the sea.", "lighthouse; cliff; coast; Cornwall; sea"),
+    ("filler_phrase", "Grey Heron", 16, "The heron is the focal point of the picture, standing tall in the still water.", "A tall grey bird stands in still water.", "heron; still water; lake; wading bird; calm"),
+    ("filler_phrase", "Village", 13, "A quintessential English village with thatched cottages and a duck pond on the green.", "Thatched cottages stand around a village green with a pond.", "English village; thatched cottages; duck pond; village green; Cotswolds"),
+    ("filler_phrase", "Market Stall", 11, "Overall, the scene conveys the lively energy of a Moroccan spice market.", "Sacks of coloured spices stand in rows at a market stall.", "spice market; Marrakech; spices; souk; Morocco"),
+    ("uncertain", "Grey Heron", 9, "A large grey bird, likely a heron, stands in the water near the reeds.", "A large grey bird stands in shallow water by reeds.", "heron; reeds; lake; wading bird; water"),
+    ("uncertain", "Lighthouse", 14, "The white tower on the headland appears to be a disused lighthouse above the bay.", "A white tower stands on a grassy headland above a bay.", "lighthouse; headland; bay; coast; tower"),
+    ("uncertain", "Paella", 13, "The paella seems to contain rice, prawns and mussels cooked with saffron.", "A wide pan of yellow rice with prawns and mussels.", "paella; prawns; mussels; saffron; Valencia"),
+    ("uncertain", "Airbus A320", 15, "The aircraft is presumably an Airbus A320 in Swiss livery climbing out of Zurich.", "A white passenger jet with a red tail climbs into the sky.", "Airbus A320; Swiss; Zurich Airport; take-off; airliner"),
+    ("uncertain", "Common Tern", 11, "The birds over the harbour are most likely terns chasing small fish.", "White birds with black caps fly low over harbour water.", "terns; harbour; fishing; seabirds; summer"),
+    ("leak", "Grey Heron", 10, "A grey heron stands among the reeds at the edge of the lake, f/5.6, 1/1000s.", "A tall grey bird stands among reeds at the water's edge.", "grey heron; reeds; lake; wading bird; wildlife"),
+    ("leak", "Grey Heron", 10, "Canon EOS R5 photograph of a grey heron hunting in the shallows of the lake.", "A tall grey bird hunts in shallow water.", "grey heron; hunting; shallows; lake; wildlife"),
+    ("time_of_day", "Grey Heron", 10, "A golden sunset lights a grey heron standing in the reeds of the lake.", "A grey bird stands in reeds lit by warm light.", "grey heron; reeds; lake; wading bird; warm light"),
+    ("truncated", "Grey Heron", 10, "A grey heron stands in the shallow water of the lake and", "A tall grey bird stands in shallow water.", "grey heron; shallow water; lake; wading bird; reeds"),
+    ("keywords_too_many", "Grey Heron", 10, "A grey heron stands in the shallow water of the lake near the reeds.", "A tall grey bird stands in shallow water near reeds.", "heron; bird; nature; water; lake; reeds; wildlife; animal; outdoor; Germany; Europe; travel; birdwatching"),
+    ("subject_mismatch", "Grey Heron", 10, "A great egret stands in the shallow water of the lake near the reeds.", "A white wading bird stands in shallow water near reeds.", "great egret; lake; reeds; wading bird; wildlife"),
+    (None, "Grey Heron", 10, "A grey heron stands motionless in shallow water, its long neck curved as it watches for fish.", "A tall grey bird with a curved neck stands in shallow water.", "grey heron; shallow water; fishing; wading bird; patience"),
+    (None, "Fishing Boat", 10, "Fishing boats are moored along the stone quay of Camogli, with tall pastel houses rising behind them.", "Small boats tied along a stone quay below tall painted houses.", "Camogli; fishing boats; quay; pastel houses; Liguria"),
+    (None, "Paella", 13, "A pan of paella topped with prawns, mussels and lemon wedges sits on a checked tablecloth.", "A wide pan of yellow rice with seafood and lemon on a checked cloth.", "paella; prawns; mussels; lemon; Spanish food"),
+    (None, "Airbus A320", 15, "An Airbus A320 in Swiss livery climbs away from the runway with its landing gear retracting.", "A white jet with a red tail climbs with its wheels folding up.", "Airbus A320; Swiss; take-off; landing gear; airliner"),
+    (None, "Village", 9, "Snow covers the roofs of Hallstatt, and the church spire is reflected in the still lake.", "Snowy roofs and a church spire reflected in a calm lake.", "Hallstatt; snow; church spire; reflection; Austria"),
+    (None, "Red Fox", 9, "A red fox trots across a snowy field, leaving a line of paw prints behind it.", "An orange fox walks across snow leaving footprints.", "red fox; snow; paw prints; field; winter"),
+    (None, "Tram", 15, "A yellow tram passes in front of the colourful facades of Lisbon's Alfama district.", "A yellow tram passes colourful old buildings on a narrow street.", "Lisbon; tram; Alfama; facades; Portugal"),
+    (None, "Market Stall", 11, "Sacks of turmeric, paprika and cumin are piled high at a spice stall in the Marrakech souk.", "Open sacks of yellow, red and brown spices at a market stall.", "spices; Marrakech; souk; turmeric; Morocco"),
+    (None, "Lighthouse", 17, "The white lighthouse at Godrevy stands on its island as waves break on the rocks below.", "A white lighthouse on a small rocky island with waves breaking.", "Godrevy; lighthouse; waves; Cornwall; island"),
+    (None, "Common Tern", 11, "A common tern hovers above the harbour, its forked tail spread and its head angled down toward the water.", "A white seabird with a forked tail hovers above water.", "common tern; hovering; harbour; forked tail; seabird"),
 ]
 
 

@@ -116,10 +116,11 @@ def _relation(phrase: str, subj: _Subject) -> str | None:
     """"specific" (the Subject or a kind of it), "head" (the Subject's bare head noun: "fox" for Red Fox), "generic"
     (a class above it), "other" (another member of its kind), or None."""
     senses = _nouns_of(phrase)
-    if subj.head and phrase.split()[-1] == subj.head:
+    last = phrase.split()[-1]
+    if subj.head and (last == subj.head or set(_nouns_of(last)) & set(_nouns_of(subj.head))):
         # the Subject's own head noun ("fox" for Red Fox) or a variant of a made thing ("small boat" for Fishing
         # Boat) refers to it; a compound naming another living species ("fallow deer" for Red Deer) does not
-        if phrase == subj.head:
+        if " " not in phrase:
             return "head"
         if not any(lex.lexfile(s) in ("noun.animal", "noun.plant") for s in senses):
             return "specific"
