@@ -191,6 +191,9 @@ def build() -> list[dict]:
     for i, (code, subject, hour, caption, alt, kws) in enumerate(WAVE4):
         r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 800 + i)
         emit(cases, f"wave4-{code or 'clean'}-{i:02d}", code, r)
+    for i, (code, subject, hour, caption, alt, kws) in enumerate(WAVE5):
+        r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 850 + i)
+        emit(cases, f"wave5-{code or 'clean'}-{i:02d}", code, r)
     for i, (subject, hour, caption, alt, kws, extra) in enumerate(HARD_NEGATIVES):
         r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 700 + i, extra)
         emit(cases, f"clean-hard-{i:02d}", None, r)
@@ -418,6 +421,41 @@ WAVE4 = [
     (None, "Market Stall", 11, "Sacks of turmeric, paprika and cumin are piled high at a spice stall in the Marrakech souk.", "Open sacks of yellow, red and brown spices at a market stall.", "spices; Marrakech; souk; turmeric; Morocco"),
     (None, "Lighthouse", 17, "The white lighthouse at Godrevy stands on its island as waves break on the rocks below.", "A white lighthouse on a small rocky island with waves breaking.", "Godrevy; lighthouse; waves; Cornwall; island"),
     (None, "Common Tern", 11, "A common tern hovers above the harbour, its forked tail spread and its head angled down toward the water.", "A white seabird with a forked tail hovers above water.", "common tern; hovering; harbour; forked tail; seabird"),
+]
+
+
+# fifth wave: written blind after the fourth was fixed, to measure how the rules hold on text they were not tuned on.
+WAVE5 = [
+    ("filler_phrase", "Mute Swan", 10, "In this serene image, a mute swan glides across the glassy surface of the lake.", "A white swan swims on a smooth lake.", "mute swan; lake; gliding; reflection; waterfowl"),
+    ("filler_phrase", "Castle", 11, "Neuschwanstein Castle rises majestically above the autumn forest like something from a fairy tale.", "A white castle with towers on a hill above orange trees.", "Neuschwanstein; castle; Bavaria; autumn; forest"),
+    ("filler_phrase", "Market Stall", 12, "Colourful fruit is piled high at a market stall, a true celebration of local produce.", "Piles of oranges, lemons and melons on a market stall.", "market stall; fruit; oranges; produce; market"),
+    ("filler_phrase", "Lighthouse", 18, "A striking composition of a red lighthouse against a deep blue evening sky.", "A red lighthouse stands against a dark blue sky.", "lighthouse; evening; coast; red tower; Norway"),
+    ("filler_phrase", "Red Fox", 9, "A red fox pauses in the snow, creating a wonderful contrast with the white landscape.", "An orange fox stands still in deep snow.", "red fox; snow; winter; contrast; wildlife"),
+    ("filler_phrase", "Grey Heron", 8, "Nature lovers will appreciate this grey heron poised at the water's edge.", "A grey bird stands at the edge of the water.", "grey heron; water's edge; wading bird; lake; wildlife"),
+    ("filler_phrase", "Paella", 13, "A mouthwatering paella loaded with prawns and mussels, sure to delight any food lover.", "A pan of yellow rice with prawns and mussels.", "paella; prawns; mussels; seafood; Spanish food"),
+    ("filler_phrase", "Bridge", 7, "The Charles Bridge at sunrise offers a peaceful escape from the bustle of the city.", "Statues line an empty stone bridge in soft light.", "Charles Bridge; Prague; statues; Vltava; sunrise"),
+    ("uncertain", "Grey Heron", 10, "A heron, or possibly an egret, stands at the far end of the pond.", "A pale bird stands at the far end of a pond.", "heron; pond; wading bird; reeds; wildlife"),
+    ("uncertain", "Red Fox", 9, "A red fox, perhaps a young one, sniffs at the frozen ground.", "An orange fox sniffs the frosty ground.", "red fox; frost; sniffing; winter; wildlife"),
+    ("uncertain", "Airbus A320", 14, "An Airbus A320 climbs out, probably bound for a holiday destination.", "A passenger jet climbs into a blue sky.", "Airbus A320; take-off; airliner; blue sky; aviation"),
+    ("uncertain", "Paella", 13, "The paella appears to include chicken, rabbit and green beans.", "A pan of rice with meat and green beans.", "paella; chicken; rabbit; green beans; Valencia"),
+    ("leak", "Common Tern", 11, "A common tern hovers over the harbour, shot at 1/3200 with a 600mm lens.", "A white seabird hovers above water.", "common tern; hovering; harbour; seabird; summer"),
+    ("leak", "Cathedral", 20, "Cologne Cathedral lit up above the Rhine, image 04 of 12.", "Two tall lit towers of a Gothic church above a river.", "Cologne Cathedral; Rhine; Gothic; night; Cologne"),
+    ("leak", "Red Fox", 9, "Red fox in the snow, captured with the Sony A1 and 200-600 lens.", "An orange fox standing in snow.", "red fox; snow; winter; wildlife; Black Forest"),
+    ("implausible", "Beach", None, "Two moons hang over the beach as the tide goes out.", "A beach at low tide under a night sky.", "beach; tide; night; moon; coast"),
+    ("implausible", "Penguin", None, "A flock of emperor penguins flies over the ice shelf.", "Black and white birds above white ice.", "emperor penguins; ice shelf; Antarctica; colony; birds"),
+    ("subject_mismatch", "Common Tern", 11, "An Arctic skua chases a kittiwake over the harbour.", "A dark bird chases a white bird over water.", "Arctic skua; kittiwake; harbour; chase; seabirds"),
+    ("subject_mismatch", "Airbus A320", 14, "An Embraer 190 waits at the gate at Zurich Airport.", "A small white jet parked at a terminal gate.", "Embraer 190; Zurich Airport; gate; regional jet; aviation"),
+    ("time_of_day", "Bridge", 15, "Blue hour settles over the Charles Bridge as the lamps come on.", "A stone bridge with statues under a deep blue sky.", "Charles Bridge; Prague; blue hour; lamps; Vltava"),
+    (None, "Mute Swan", 10, "A mute swan glides across the lake, leaving a long V-shaped wake behind it.", "A white swan swims across a lake leaving ripples.", "mute swan; lake; wake; waterfowl; spring"),
+    (None, "Castle", 11, "Neuschwanstein Castle rises above the autumn forest, seen from the Marienbrücke.", "A white castle with towers stands on a hill above orange trees.", "Neuschwanstein; castle; Bavaria; autumn; Marienbrücke"),
+    (None, "Market Stall", 12, "Oranges, lemons and melons are piled high at a fruit stall in the Boqueria market.", "Piles of citrus fruit and melons at a market stall.", "Boqueria; Barcelona; fruit stall; oranges; market"),
+    (None, "Red Fox", 9, "A red fox pauses in deep snow, one front paw lifted, its ears turned toward a sound.", "An orange fox stands in deep snow with one paw raised.", "red fox; snow; winter; listening; wildlife"),
+    (None, "Grey Heron", 8, "A grey heron stands at the water's edge with its neck drawn in against the cold.", "A grey bird with its neck tucked in stands at the edge of water.", "grey heron; water's edge; winter; wading bird; cold"),
+    (None, "Paella", 13, "Chicken, rabbit and green beans simmer in a wide paella pan over an open fire.", "Meat and green beans cook in rice in a wide pan over flames.", "paella; chicken; rabbit; open fire; Valencia"),
+    (None, "Common Tern", 11, "A common tern dives into the harbour after a sand eel, wings folded back.", "A white seabird plunges into the water with its wings swept back.", "common tern; diving; harbour; sand eel; seabird"),
+    (None, "Airbus A320", 14, "A Lufthansa Airbus A320 taxis past the control tower at Munich Airport.", "A white passenger jet with a dark blue tail taxis past a tower.", "Airbus A320; Lufthansa; Munich Airport; control tower; taxiing"),
+    (None, "Cathedral", 20, "Cologne Cathedral and the Hohenzollern Bridge are lit up above the Rhine.", "Two tall lit towers of a Gothic church above a river and a bridge.", "Cologne Cathedral; Hohenzollern Bridge; Rhine; Gothic; Cologne"),
+    (None, "Bridge", 7, "Early light falls on the statues of the Charles Bridge before the first visitors arrive.", "Dark statues line an empty stone bridge in soft light.", "Charles Bridge; Prague; statues; Vltava; morning"),
 ]
 
 
