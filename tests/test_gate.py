@@ -258,6 +258,11 @@ NEAR_MISSES: dict[str, list[tuple]] = {
         ("A grey heron fishes in the lagoon of Bora Bora.", ALT, KW + ["Bora Bora"], {}),
         ("A grey heron wades in a creek outside Walla Walla.", ALT, KW, {}),
     ],
+    "subject_mismatch": [
+        ("A grey heron chases a gull off its post at the edge of the reeds.", ALT, KW, {}),
+        ("A wading bird stands in shallow water near the reeds.", "A tall grey bird stands in shallow water.", KW, {}),
+        ("A grey heron fishes beside the A96 bridge over the river.", ALT, KW, {"subject": "Grey Heron 2024"}),
+    ],
     "uncertain": [
         ("A grey heron stands motionless, waiting for a fish to pass by.", ALT, KW, {}),
         ("An unlikely pair: a heron and a duck share the same wooden post.", ALT, KW, {}),

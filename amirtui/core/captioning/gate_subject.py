@@ -6,8 +6,11 @@ Model designations and registrations (A320 vs 737, D-AIZB vs D-AIQT) are compare
 
 Rules, for a Subject WordNet knows and that falls under one of the kinds:
 - the text names a member of that kind that is neither the Subject, nor a kind of it, nor a class above it (a gull
-  for a tern set), and names nothing that is the Subject → mismatch;
+  for a tern set), and names nothing that is the Subject → mismatch. The Subject's bare head noun ("fox" for Red
+  Fox) names it, unless the text also names another species under that head ("a fallow deer" for Red Deer);
 - the text refers to neither the Subject nor any class above it (no "tern", no "seabird", no "bird") → mismatch.
+For any Subject with a model code or a registration (Airbus A320, Boeing 747, D-AIZB), text that names only other
+codes or another registration is a mismatch, with or without WordNet.
 A word with a second, concrete meaning outside the kind ("crane": bird or machine; "kite": bird or toy) is not taken
 as naming another member: it is probably the other meaning.
 """
@@ -27,7 +30,6 @@ _CONCRETE = frozenset({"noun.animal", "noun.artifact", "noun.body", "noun.locati
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 _CODE = re.compile(r"(?<![\w-])[A-Z]{1,3}-?\d{2,4}(?:-\d{1,3})?[A-Za-z]{0,3}(?![\w-])")  # A320, B737, F-16
 _MAKER_CODE = re.compile(r"\b[A-Z][a-z]{2,}\s(\d{3})(?:-\d{1,3})?(?![\w-])")  # Boeing 737, Cessna 172
-_SUBJECT_CODE = re.compile(r"(?<![\w-])[A-Za-z]{0,3}-?\d{2,4}[A-Za-z]{0,3}(?![\w-])")
 _REGISTRATION = re.compile(r"(?<![\w-])(?:[A-Z]{1,2}-[A-Z]{3,4}|N\d{1,5}[A-Z]{0,2})(?![\w-])")
 
 
@@ -72,7 +74,8 @@ def _code_key(code: str) -> str:
 @lru_cache(maxsize=1024)
 def resolve(subject: str) -> _Subject:
     """What the gate knows about a Subject: its WordNet senses and kind, its model codes and registrations."""
-    codes = frozenset(_code_key(c) for c in _SUBJECT_CODE.findall(subject) if re.search(r"\d", c))
+    # model codes only (A320, F-16, "Boeing 747"): a year or a route number in a Subject is not a model
+    codes = frozenset(_code_key(c) for c in _CODE.findall(subject) + _MAKER_CODE.findall(subject))
     regs = frozenset(_REGISTRATION.findall(subject))
     ws = [w.casefold() for w in _TOKEN.findall(subject)]
     tries = [(" ".join(ws[i:]), i == 0) for i in range(len(ws))] + [(w, False) for w in reversed(ws)]
