@@ -376,6 +376,8 @@ HARD_NEGATIVES = [
     ("Wildlife Park", 14, "A keeper feeds an emu at the wildlife park outside Melbourne.", "A woman holds out food to a tall shaggy bird behind a fence.", "emu; wildlife park; keeper; Melbourne; Australia", {}),
     ("Street", 12, "Wagga Wagga's main street is lined with verandahs from the 1880s.", "A wide street with old shop fronts and covered walkways.", "Wagga Wagga; New South Wales; main street; verandahs; Australia", {}),
     ("Observatory", 20, "Telescope domes open on Mauna Kea as the sky darkens over the clouds.", "White observatory domes stand above a sea of clouds.", "Mauna Kea; observatory; telescopes; Hawaii; sea of clouds", {}),
+    ("Airbus A320", 15, "Swiss livery gleams as the jet climbs out of Zurich over the autumn fields.", "A white passenger jet with a red tail climbs above brown fields.", "Swiss; Zurich Airport; take-off; airliner; autumn", {}),
+    ("Common Tern", 12, "A kite hangs over the dunes where the colony nests every summer.", "A white seabird with a black cap sits on a nest in the sand.", "tern colony; dunes; nesting; seabirds; summer", {}),
     # time words on photos without a trustworthy time: never refused
     ("Lighthouse", None, "Night falls over the Fastnet light as the beam begins its sweep.", "A tall lighthouse on a rock in the sea under a dark sky.", "Fastnet; lighthouse; Ireland; Atlantic; beam", {}),
     ("Rice Terraces", None, "At dawn mist fills the valleys below the Banaue terraces.", "Mist lies in valleys between green stepped fields.", "Banaue; rice terraces; Philippines; mist; Ifugao", {}),

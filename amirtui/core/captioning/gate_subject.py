@@ -11,8 +11,8 @@ Rules, for a Subject WordNet knows and that falls under one of the kinds:
 - the text refers to neither the Subject nor any class above it (no "tern", no "seabird", no "bird") → mismatch.
 For any Subject with a model code or a registration (Airbus A320, Boeing 747, D-AIZB), text that names only other
 codes or another registration is a mismatch, with or without WordNet.
-A word with a second, concrete meaning outside the kind ("crane": bird or machine; "kite": bird or toy) is not taken
-as naming another member: it is probably the other meaning.
+A word with a second, concrete meaning outside the kind ("crane": bird or machine; "kite": bird or toy; "jet": aircraft
+or coal) is not taken as naming another member, but it does show the text is about something of that kind.
 """
 
 from __future__ import annotations
@@ -141,7 +141,8 @@ def _relation(phrase: str, subj: _Subject) -> str | None:
     home = lex.lexfile(inside[0])
     rivals = [s for s in senses if s not in inside and lex.lexfile(s) in _CONCRETE and lex.lexfile(s) != home
               and not (home == "noun.animal" and lex.lexfile(s) == "noun.food")]
-    return None if rivals else "other"
+    # an ambiguous word ("jet": aircraft or coal) is not a rival, but it still shows the text is about this kind
+    return "generic" if rivals else "other"
 
 
 def check_subject(caption: str, alt: str, subject: str, add: Callable[[str, str], None]) -> None:
