@@ -102,7 +102,7 @@ def timing(cases: list[dict], repeats: int) -> dict:
             wall.append((time.perf_counter() - t) * 1000)
     wall.sort()
     cpu.sort()
-    pick = lambda xs, q: round(xs[min(len(xs) - 1, int(q * len(xs)))], 3)  # noqa: E731
+    pick = lambda xs, q: round(xs[min(len(xs) - 1, int(q * len(xs)))], 3)
     # the target is judged on the thread's CPU time: on a shared machine a wall-clock p95 measures the scheduler
     return {"load_ms": round(load_ms, 1), "first_pass_ms_per_row": round(first_pass_ms, 3),
             "p50_ms": pick(cpu, 0.50), "p95_ms": pick(cpu, 0.95),

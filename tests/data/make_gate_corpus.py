@@ -11,7 +11,7 @@ lists, in the many shapes model output takes (a family per code, not one string)
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent

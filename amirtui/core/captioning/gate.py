@@ -16,8 +16,8 @@ means): ``empty``, ``too_short``, ``caption_equals_alt``, ``control_chars``, ``f
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from . import gate_text as gt
 from .gate_claims import check_implausible, check_time_of_day

@@ -6,9 +6,9 @@ Time words and their plausible hours live in ``gate_time_words.txt``; impossible
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from . import gate_lexicon
 from .gate_text import read_lines
@@ -53,18 +53,20 @@ def _time_kinds() -> tuple[_TimeKind, ...]:
         name, spec, phrases = (p.strip() for p in line.split("|"))
         alts = sorted((re.escape(p.strip()).replace(r"\ ", r"[\s-]+") for p in phrases.split(",")), key=len,
                       reverse=True)
-        kinds.append(_TimeKind(name, _hours(spec), re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])", re.I)))
+        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])", re.IGNORECASE)
+        kinds.append(_TimeKind(name, _hours(spec), pattern))
     return tuple(kinds)
 
 
 # a time word after these names a schedule or a habit ("closes at sunset", "every morning"), not this photo's time
 _SCHEDULE = re.compile(r"\b(?:opens?|opened|closes?|closed|starts?|begins?|ends?|until|till|every|each|daily|from|"
-                       r"since|through|throughout)\s+(?:at\s+|from\s+|until\s+)?(?:the\s+|each\s+)?$", re.I)
+                       r"since|through|throughout)\s+(?:at\s+|from\s+|until\s+)?(?:the\s+|each\s+)?$",
+                       re.IGNORECASE)
 # a time word used before a noun of these kinds qualifies it ("the night train", "an evening gown"), it is no claim
 _ATTRIBUTIVE = frozenset({"noun.artifact", "noun.act", "noun.food", "noun.group", "noun.person",
                           "noun.communication", "noun.event"})
 _NATURAL = frozenset({"noun.phenomenon", "noun.object", "noun.time", "noun.state", "noun.substance"})  # "night sky"
-_DETERMINER = re.compile(r"\b(?:the|a|an|this|that|our|their|his|her|its|my|your)\s+$", re.I)
+_DETERMINER = re.compile(r"\b(?:the|a|an|this|that|our|their|his|her|its|my|your)\s+$", re.IGNORECASE)
 
 
 def _not_a_claim(text: str, start: int, end: int) -> bool:
@@ -120,7 +122,7 @@ def check_time_of_day(caption: str, alt: str, exif_datetime: str, file_name: str
     for kind, word in sorted(said.items()):
         other = (_EVENING if kind in _MORNING else _MORNING if kind in _EVENING else set()) & named
         if other:
-            add("time_of_day", f"text says {word!r} but the file name says {sorted(other)[0]}")
+            add("time_of_day", f"text says {word!r} but the file name says {min(other)}")
     hour = exif_hour(exif_datetime) if trusted else None
     if hour is None:
         return
@@ -135,7 +137,8 @@ def _implausible_rules() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str] | 
     rules = []
     for line in read_lines("gate_implausible.txt"):
         name, first, second, why = (p.strip() for p in line.split(" | "))
-        rules.append((name, re.compile(first, re.I), None if second == "-" else re.compile(second, re.I), why))
+        second_re = None if second == "-" else re.compile(second, re.IGNORECASE)
+        rules.append((name, re.compile(first, re.IGNORECASE), second_re, why))
     return tuple(rules)
 
 

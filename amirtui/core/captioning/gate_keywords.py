@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 from . import gate_lexicon
 from .gate_text import normalise
@@ -12,15 +12,22 @@ from .gate_text import normalise
 # words that cannot start or end a keyword ("the harbour", "stands in the") unless the keyword is a proper name
 # ("The Cotswolds", "Isle of Skye")
 _EDGE = frozenset(
-    "a an the of and or but nor with without in on at to for from by into onto over under near its his her their "
-    "this that these those is are was were be been being as while between against toward towards very quite so "
-    "along across through up down off".split()
+    [
+        "a", "an", "the", "of", "and", "or", "but", "nor", "with", "without", "in", "on", "at", "to", "for", "from",
+        "by", "into", "onto", "over", "under", "near", "its", "his", "her", "their", "this", "that", "these", "those",
+        "is", "are", "was", "were", "be", "been", "being", "as", "while", "between", "against", "toward", "towards",
+        "very", "quite", "so", "along", "across", "through", "up", "down", "off"
+    ]
 )
 # function words that only occur inside a piece of a sentence, wherever they stand ("is seen", "with its")
-_SENTENCE_WORDS = frozenset("is are was were be been being has have had its their his her this that these those "
-                            "which who whose".split())
-_NAME_GLUE = frozenset("of the de la le les du des di da del della dei degli von van der den y and on upon am an im "
-                       "d' l' sur en".split())
+_SENTENCE_WORDS = frozenset([
+    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "its", "their", "his", "her", "this",
+    "that", "these", "those", "which", "who", "whose"
+])
+_NAME_GLUE = frozenset([
+    "of", "the", "de", "la", "le", "les", "du", "des", "di", "da", "del", "della", "dei", "degli", "von", "van",
+    "der", "den", "y", "and", "on", "upon", "am", "an", "im", "d'", "l'", "sur", "en"
+])
 
 
 def key(keyword: str) -> str:

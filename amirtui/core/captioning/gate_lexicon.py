@@ -143,10 +143,13 @@ def lemmas(offset: int) -> tuple[str, ...]:
 
 
 _LEXNAMES = {f"{i:02d}": name for i, name in enumerate(
-    "adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body noun.cognition "
-    "noun.communication noun.event noun.feeling noun.food noun.group noun.location noun.motive noun.object "
-    "noun.person noun.phenomenon noun.plant noun.possession noun.process noun.quantity noun.relation noun.shape "
-    "noun.state noun.substance noun.time".split())}
+    [
+        "adj.all", "adj.pert", "adv.all", "noun.Tops", "noun.act", "noun.animal", "noun.artifact", "noun.attribute",
+        "noun.body", "noun.cognition", "noun.communication", "noun.event", "noun.feeling", "noun.food", "noun.group",
+        "noun.location", "noun.motive", "noun.object", "noun.person", "noun.phenomenon", "noun.plant",
+        "noun.possession", "noun.process", "noun.quantity", "noun.relation", "noun.shape", "noun.state",
+        "noun.substance", "noun.time"
+    ])}
 
 
 @lru_cache(maxsize=65536)

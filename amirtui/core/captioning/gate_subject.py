@@ -18,9 +18,9 @@ or coal) is not taken as naming another member, but it does show the text is abo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from . import gate_lexicon as lex
 from .gate_text import normalise, read_lines
@@ -156,10 +156,10 @@ def check_subject(caption: str, alt: str, subject: str, add: Callable[[str, str]
     if subj.registrations:
         regs = set(_REGISTRATION.findall(text)) - subj.registrations
         if regs:
-            add("subject_mismatch", f"text names registration {sorted(regs)[0]!r}; the Subject is {subject!r}")
+            add("subject_mismatch", f"text names registration {min(regs)!r}; the Subject is {subject!r}")
             return
     if subj.codes and said_codes and not (said_codes & subj.codes):
-        add("subject_mismatch", f"text names {sorted(said_codes)[0].upper()!r}; the Subject is {subject!r}")
+        add("subject_mismatch", f"text names {min(said_codes).upper()!r}; the Subject is {subject!r}")
         return
     if subj.kind is None:
         return

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 from . import gate_lexicon
 
@@ -28,7 +28,7 @@ _LABEL = re.compile(r"\b(?:subject|location|folder|category|file ?name)\s*:", re
 _ARTICLES = ("a", "an", "the", "this", "its", "their")
 # a text that stops on one of these has lost its end ("… near the", "… reeds and"); a preposition or a pronoun is a
 # normal English ending ("… as the ferry pulls out.", "… the friend she came with.")
-_DANGLING = frozenset("a an the and or but nor its their my your our whose".split())
+_DANGLING = frozenset(["a", "an", "the", "and", "or", "but", "nor", "its", "their", "my", "your", "our", "whose"])
 _REPEAT_OK = frozenset({"had had", "that that"})
 _ADJACENT = re.compile(r"(?<![\w'’-])([^\W\d_]+)\s+\1(?![\w'’-])", re.IGNORECASE | re.UNICODE)
 _QUOTED = re.compile(r"(?<!\w)([\"“‘'])(.+?)([\"”’'])(?!\w)")
@@ -136,7 +136,7 @@ def strip_controls(text: str) -> str:
 def filler(text: str) -> str | None:
     """The first template / marketing phrase (opener, praise, mood or composition talk), quoted."""
     hits = []
-    for family, pattern in data()["filler"].items():  # type: ignore[union-attr]
+    for pattern in data()["filler"].values():  # type: ignore[union-attr]
         m = pattern.search(text) if pattern else None
         if m:
             hits.append((m.start(), repr(m.group(0).strip())))
