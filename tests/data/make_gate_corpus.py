@@ -194,6 +194,9 @@ def build() -> list[dict]:
     for i, (code, subject, hour, caption, alt, kws) in enumerate(WAVE5):
         r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 850 + i)
         emit(cases, f"wave5-{code or 'clean'}-{i:02d}", code, r)
+    for i, (code, subject, hour, caption, alt, kws) in enumerate(WAVE6):
+        r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 900 + i)
+        emit(cases, f"wave6-{code or 'clean'}-{i:02d}", code, r)
     for i, (subject, hour, caption, alt, kws, extra) in enumerate(HARD_NEGATIVES):
         r = Row(subject, "", "", hour, caption, alt, [k.strip() for k in kws.split(";")], 700 + i, extra)
         emit(cases, f"clean-hard-{i:02d}", None, r)
@@ -458,6 +461,41 @@ WAVE5 = [
     (None, "Airbus A320", 14, "A Lufthansa Airbus A320 taxis past the control tower at Munich Airport.", "A white passenger jet with a dark blue tail taxis past a tower.", "Airbus A320; Lufthansa; Munich Airport; control tower; taxiing"),
     (None, "Cathedral", 20, "Cologne Cathedral and the Hohenzollern Bridge are lit up above the Rhine.", "Two tall lit towers of a Gothic church above a river and a bridge.", "Cologne Cathedral; Hohenzollern Bridge; Rhine; Gothic; Cologne"),
     (None, "Bridge", 7, "Early light falls on the statues of the Charles Bridge before the first visitors arrive.", "Dark statues line an empty stone bridge in soft light.", "Charles Bridge; Prague; statues; Vltava; morning"),
+]
+
+
+# sixth wave: written blind after every rule change, kept as the last held-out measurement.
+WAVE6 = [
+    ("filler_phrase", "Waterfall", 12, "Gullfoss thunders into its canyon, a breathtakingly raw display of nature's power.", "A wide waterfall drops in two steps into a deep canyon.", "Gullfoss; Iceland; waterfall; canyon; Golden Circle"),
+    ("filler_phrase", "Cathedral", 11, "Step inside the Sagrada Família and be amazed by its forest of columns.", "Tall branching stone columns under a ceiling of star shapes.", "Sagrada Família; Barcelona; Gaudí; columns; interior"),
+    ("filler_phrase", "Harbour", 18, "The harbour at Nyhavn exudes old-world charm with its colourful townhouses.", "Colourful old houses line a canal with wooden boats.", "Nyhavn; Copenhagen; harbour; townhouses; canal"),
+    ("filler_phrase", "Street Portrait", 15, "This candid shot of a Havana barber at work tells a story of everyday life.", "A barber cuts a man's hair in a small open shop.", "Havana; barber; street portrait; Cuba; everyday life"),
+    ("filler_phrase", "Desert", 7, "Photographers will love the soft morning light on the dunes of Erg Chebbi.", "Soft light falls across orange sand dunes.", "Erg Chebbi; Sahara; dunes; Morocco; desert"),
+    ("filler_phrase", "Glacier", 12, "Perito Moreno glacier, an absolute must for anyone visiting Patagonia.", "A huge wall of white and blue ice above a grey lake.", "Perito Moreno; glacier; Patagonia; Argentina; ice"),
+    ("uncertain", "Owl", 3, "An owl, maybe a tawny owl, sits on a branch in the dark wood.", "An owl sits on a branch in a dark forest.", "owl; tawny owl; forest; night; branch"),
+    ("uncertain", "Fishing Boat", 7, "The fishing boat appears to be heading out for the day's catch.", "A small blue boat moves out of a harbour.", "fishing boat; harbour; morning; catch; Brittany"),
+    ("uncertain", "Temple", 9, "A stone temple, likely built in the twelfth century, stands among the trees.", "A stone temple half hidden among tall trees.", "temple; Angkor; stone; jungle; Cambodia"),
+    ("leak", "Lighthouse", 19, "Lighthouse at Peggy's Cove, NIKON Z 7II, 24-70mm.", "A white lighthouse on smooth grey rocks.", "Peggy's Cove; lighthouse; Nova Scotia; rocks; Canada"),
+    ("leak", "Harbour", 18, "Nyhavn harbour in the last light, exposure 1/15 sec at f/11.", "Colourful houses line a canal with boats.", "Nyhavn; Copenhagen; harbour; canal; boats"),
+    ("keywords_duplicate", "Harbour", 18, "Colourful townhouses line the canal at Nyhavn as the cafés fill up.", "Colourful old houses line a canal with wooden boats.", "Nyhavn; Copenhagen; harbour; canal; Harbours; cafés"),
+    ("keywords_fragment", "Lighthouse", 19, "The lighthouse at Peggy's Cove stands on bare granite by the sea.", "A white lighthouse on smooth grey rocks.", "Peggy's Cove; lighthouse; granite; by the sea; Nova Scotia"),
+    ("repeated_word", "Desert", 7, "Camel trains cross the the dunes of Erg Chebbi in soft light.", "A line of camels walks over orange dunes.", "Erg Chebbi; camels; dunes; Sahara; Morocco"),
+    ("truncated", "Glacier", 12, "Ice calves from the face of the Perito Moreno glacier into the", "A chunk of ice falls from a tall ice wall into a lake.", "Perito Moreno; glacier; calving; Patagonia; Argentina"),
+    ("time_of_day", "Desert", 13, "Early morning light rakes across the dunes of Erg Chebbi.", "Soft light falls across orange sand dunes.", "Erg Chebbi; dunes; Sahara; Morocco; desert"),
+    ("implausible", "Lake", None, "Three suns reflect in the still water of Lake Bled.", "A calm lake with a small island and a church.", "Lake Bled; reflection; island; Slovenia; lake"),
+    ("subject_mismatch", "Owl", 3, "A nightjar sits motionless on a branch in the dark wood.", "A mottled brown bird sits on a branch at night.", "nightjar; forest; night; branch; camouflage"),
+    ("subject_mismatch", "Boeing 747", 14, "A Lufthansa Airbus A340 rolls out on runway 25C at Frankfurt.", "A four-engine passenger jet on a runway.", "Airbus A340; Lufthansa; Frankfurt; landing; runway"),
+    ("control_chars", "Glacier", 12, "Ice calves from the face of the Perito Moreno glacier into Lago Argentino.\x1b[K", "A chunk of ice falls from a tall ice wall into a lake.", "Perito Moreno; glacier; calving; Patagonia; Argentina"),
+    (None, "Waterfall", 12, "Gullfoss drops in two steps into a narrow canyon, spray rising over the lip.", "A wide waterfall drops in two steps into a deep canyon.", "Gullfoss; Iceland; waterfall; canyon; Golden Circle"),
+    (None, "Cathedral", 11, "Branching columns hold up the vault of the Sagrada Família like trees in stone.", "Tall branching stone columns under a ceiling of star shapes.", "Sagrada Família; Barcelona; Gaudí; columns; interior"),
+    (None, "Harbour", 18, "Colourful townhouses line the canal at Nyhavn as the cafés fill up.", "Colourful old houses line a canal with wooden boats.", "Nyhavn; Copenhagen; harbour; canal; cafés"),
+    (None, "Street Portrait", 15, "A barber in Havana trims a customer's hair with the shop door open to the street.", "A barber cuts a man's hair in a small open shop.", "Havana; barber; street portrait; Cuba; haircut"),
+    (None, "Desert", 7, "Camel trains cross the dunes of Erg Chebbi as the first light reaches the crests.", "A line of camels walks over orange dunes.", "Erg Chebbi; camels; dunes; Sahara; Morocco"),
+    (None, "Owl", 3, "A tawny owl sits on a low branch in the dark wood, eyes wide.", "An owl sits on a branch in a dark forest.", "tawny owl; forest; night; branch; England"),
+    (None, "Fishing Boat", 7, "A blue fishing boat leaves Concarneau for the day, gulls trailing behind.", "A small blue boat moves out of a harbour with birds behind.", "fishing boat; Concarneau; Brittany; gulls; harbour"),
+    (None, "Temple", 9, "Roots of a silk-cotton tree grip the stone galleries of Ta Prohm.", "Huge tree roots grow over old stone walls.", "Ta Prohm; Angkor; tree roots; temple; Cambodia"),
+    (None, "Lighthouse", 19, "The lighthouse at Peggy's Cove stands on bare granite by the sea.", "A white lighthouse on smooth grey rocks.", "Peggy's Cove; lighthouse; granite; Nova Scotia; Canada"),
+    (None, "Boeing 747", 14, "A Lufthansa Boeing 747-8 rolls out on runway 25C at Frankfurt.", "A four-engine passenger jet slows down on a runway.", "Boeing 747-8; Lufthansa; Frankfurt; landing; runway 25C"),
 ]
 
 
