@@ -90,6 +90,13 @@ class OllamaConfig(Section):
         return self
 
 
+class CaptioningConfig(Section):
+    """Rules for the captioning text (the metadata gate's tunables)."""
+
+    max_keywords: int = Field(12, ge=1, le=100)
+    """More keywords than this and the gate says ``keywords_too_many``."""
+
+
 class QualityConfig(Section):
     """Quality scoring with pyiqa (imported lazily, weights never downloaded during a run)."""
 
@@ -254,6 +261,7 @@ class Settings(BaseSettings):
     """A 0600 file of KEY=value lines (AMIRTUI_MYSQL_PASSWORD=…); refused when readable by others."""
     paths: PathsConfig = Field(default_factory=PathsConfig)
     ollama: OllamaConfig = Field(default_factory=OllamaConfig)
+    captioning: CaptioningConfig = Field(default_factory=CaptioningConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
     naming: NamingConfig = Field(default_factory=NamingConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)

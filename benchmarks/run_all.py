@@ -1,7 +1,7 @@
 """The one command for every benchmark: ``python -m benchmarks.run_all [--quick] [--rows N …]``.
 
-Runs pipeline, imaging, quality, captioning, review, publish, startup and naming in turn (one failing benchmark is
-reported and the others still run), prints a table — benchmark, metric, value, target, holds — and writes each
+Runs pipeline, imaging, quality, captioning, gate, review, publish, startup, naming and series in turn (one
+failing benchmark is reported and the others still run), prints a table — benchmark, metric, value, target, holds — and writes each
 benchmark's JSON plus ``summary.json`` under ``benchmarks/results/`` (``--quick`` writes under
 ``benchmarks/results/quick/`` so a smoke run never overwrites the real numbers). The publish benchmark needs MariaDB
 through ``AMIRTUI_TEST_MYSQL_URL`` (e.g. ``mysql://root@127.0.0.1:3306/``) and is skipped with a line saying so when
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS_DIR, bench_env, machine
 
-NAMES = ("pipeline", "imaging", "quality", "captioning", "review", "publish", "startup", "naming", "series")
+NAMES = ("pipeline", "imaging", "quality", "captioning", "gate", "review", "publish", "startup", "naming", "series")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,7 +47,7 @@ def _sizes(args: argparse.Namespace) -> dict:
         "moves": pick(args.moves, 20, 200), "approvals": 10 if q else 100,
         "rss_rows": pick(args.rss_rows, 20, 1000), "publish_rows": pick(args.publish_rows, 10, 100),
         "imaging_photos": pick(args.imaging_photos, 2, 4), "imaging_repeats": 2 if q else 5,
-        "quality_photos": 2 if q else 6, "caption_rows": 8 if q else 40,
+        "quality_photos": 2 if q else 6, "caption_rows": 8 if q else 40, "gate_repeats": 1 if q else 5,
         "naming_existing": 5_000 if q else 50_000, "naming_new": 20 if q else 100, "pull_rows": 5_000 if q else 50_000,
     }
 
@@ -90,6 +90,25 @@ def _captioning(s: dict, out: Path, args) -> list[tuple]:
 
     r = bench_captioning.run(s["caption_rows"], 0.25, 4, out=out / "captioning.json")
     return [("caption stage wall ÷ (rows × L ÷ P)", r["ratio"], "≤ 1.05", r["ratio"] <= 1.05)]
+
+
+def _gate(s: dict, out: Path, args) -> list[tuple]:
+    from benchmarks import bench_gate
+
+    r = bench_gate.run(s["gate_repeats"], out=out / "gate.json")
+    t = r["timing"]
+    return [
+        (f"recall with the right reason ({r['bad']} bad cases)", round(r["recall_right_reason"], 4), "≥ 0.98",
+         r["holds"]["recall_right_reason"]),
+        ("recall, any reason", round(r["recall_any"], 4), "info", None),
+        (f"false-positive rate ({r['clean']} clean cases)", round(r["false_positive_rate"], 4), "≤ 0.02",
+         r["holds"]["false_positive_rate"]),
+        ("lowest per-code recall with the right reason", round(min(v["recall"] for v in r["per_code"].values()), 4),
+         "info", None),
+        ("gate CPU ms/row p50", t["p50_ms"], "info", None),
+        ("gate CPU ms/row p95", t["p95_ms"], "≤ 5", r["holds"]["p95_ms"]),
+        ("gate wall ms/row p95 (shared machine)", t["wall_p95_ms"], "info", None),
+    ]
 
 
 def _review(s: dict, out: Path, args) -> list[tuple]:
@@ -172,7 +191,7 @@ def _write(out: Path, name: str, result: dict) -> None:
     (out / f"{name}.json").write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
 
 
-RUNNERS = {"pipeline": _pipeline, "imaging": _imaging, "quality": _quality, "captioning": _captioning,
+RUNNERS = {"pipeline": _pipeline, "imaging": _imaging, "quality": _quality, "captioning": _captioning, "gate": _gate,
            "review": _review, "publish": _publish, "startup": _startup, "naming": _naming, "series": _series}
 
 

@@ -32,7 +32,7 @@ GOOD_ROWS = [
         "A large bird with outstretched wings flies low above a jetty and water.",
         ["heron in flight", "jetty", "calm water", "wings", "Lake Constance"],
     ),
-    (
+    (  # issue 12: a row is judged against its own set's Subject (subject_mismatch), so these rows carry theirs
         "Morning mist hangs over the Zürich old town as a tram crosses the Limmat bridge.",
         "A blue tram crosses a stone bridge over a river with old houses behind it.",
         ["Zürich", "tram", "Limmat", "old town", "mist", "bridge"],
@@ -52,9 +52,13 @@ def good_ctx(**changes) -> GateContext:
     return replace(CTX, **changes)
 
 
+SUBJECT_OF = {"Zürich": "Zürich Old Town", "Fishermen": "Fishing Boat"}
+
+
 @pytest.mark.parametrize("caption,alt,keywords", GOOD_ROWS)
 def test_realistic_rows_pass(caption, alt, keywords):
-    ctx = good_ctx(exif_datetime="" if "Morning" in caption else CTX.exif_datetime)
+    subject = next((s for word, s in SUBJECT_OF.items() if word in caption), CTX.subject)
+    ctx = good_ctx(exif_datetime="" if "Morning" in caption else CTX.exif_datetime, subject=subject)
     result = check(caption, alt, keywords, context=ctx)
     assert result.passed, result.summary()
     assert result.reasons == []
@@ -151,6 +155,31 @@ FAILING: dict[str, list[tuple]] = {
          {"published_captions": ["A GREY HERON STANDS IN SHALLOW WATER NEAR THE REEDS"]}),
         ("A grey heron stands in shallow water near the reeds.", ALT, KW, {"published_alts": [ALT]}),
     ],
+    # issue 12: new codes
+    "control_chars": [
+        ("A grey heron stands in shallow water near the reeds.\x1b[0m", ALT, KW, {}),
+        ("A grey heron stands in shallow water near the reeds.", "A tall bird\x00 stands among the green reeds.", KW, {}),
+        ("A grey heron stands in shallow water near the reeds.", ALT, KW + ["reed\u202ebed"], {}),
+    ],
+    "keywords_too_many": [
+        ("A grey heron stands in shallow water near the reeds.", ALT, KW + [f"extra keyword {i}" for i in range(8)], {}),
+        ("A grey heron stands in shallow water near the reeds.", ALT, KW + ["bird", "water", "shore", "spring"],
+         {"max_keywords": 8}),
+        ("A grey heron stands in shallow water near the reeds.", ALT,
+         ["heron", "lake", "reeds", "bird", "water", "shore", "spring", "calm", "green", "wading", "Bodensee",
+          "nature", "fishing"], {}),
+    ],
+    "subject_mismatch": [
+        ("A little egret stands in shallow water near the reeds.", ALT, KW, {}),
+        ("A mute swan glides past the reeds on the calm lake.", "A white bird swims on calm water near reeds.", KW, {}),
+        ("Morning mist lifts off the lake between the reeds and the jetty.", "Mist over calm water with reeds.", KW,
+         {"exif_datetime": ""}),
+    ],
+    "implausible": [
+        ("A grey heron stands in shallow water under two suns.", ALT, KW, {}),
+        ("A rainbow arcs over a grey heron in the reeds at midnight.", ALT, KW, {"exif_datetime": ""}),
+        ("A grey heron stands in the shallows as the lake water flows uphill.", ALT, KW, {}),
+    ],
     "near_duplicate": [
         ("A grey heron stands in shallow water near the green reeds.", ALT, KW,
          {"set_captions": ["A grey heron stands in shallow water near the reeds."]}),
@@ -177,7 +206,7 @@ def test_each_code_flags_its_examples(code, caption, alt, keywords, changes):
 
 def test_every_code_has_three_failing_examples():
     assert all(len(cases) >= 3 for cases in FAILING.values())
-    assert len(FAILING) >= 16
+    assert len(FAILING) >= 20
 
 
 # code-specific near misses: realistic text close to a rule that must NOT trigger it
@@ -186,6 +215,11 @@ NEAR_MISSES: dict[str, list[tuple]] = {
         ("A grey heron stands in the shallows as the sunset fades.", ALT, KW, {}),  # EXIF 18:42 = evening
         ("Morning light falls on a grey heron in the shallows.", ALT, KW, {"exif_datetime": "2023:05:14 07:10:00"}),
         ("A grey heron stands under a starry night sky by the lake.", ALT, KW, {"exif_datetime": "2023:05:14 23:10:00"}),
+        ("A grey heron stands in the golden hour light at the lake.", ALT, KW, {"exif_datetime": "", "file_name": ""}),
+        ("A grey heron stands in the lake at twilight.", ALT, KW, {"exif_datetime": "2000:01:01 00:00:00"}),
+        ("A grey heron stands in the lake at midnight.", ALT, KW, {"exif_datetime": "2023:05:14 12:00:00",
+                                                                  "time_trusted": False}),
+        ("A night heron stands in the shallow lake by the reeds.", ALT, KW, {"exif_datetime": "2023:05:14 12:00:00"}),
     ],
     "near_duplicate": [
         ("A grey heron stands in shallow water near the reeds.", ALT, KW,
@@ -204,8 +238,14 @@ NEAR_MISSES: dict[str, list[tuple]] = {
         ("A grey heron stands in shallow water near the reeds.", ALT, ["grey heron", "shallow water", "reeds", "lake", "bird"], {}),
         ("A grey heron stands in shallow water near the reeds.", ALT, ["Lake of Constance", "heron", "reeds", "lake", "bird"], {}),
         ("A grey heron stands in shallow water near the reeds.", ALT, ["black and white", "heron", "reeds", "lake", "bird"], {}),
+        ("A grey heron fishes on the Isle of Skye.", ALT, ["Isle of Skye", "The Cotswolds", "heron", "lake", "bird"], {}),
+        ("A grey heron stands on the shore of Lac d'Annecy.", ALT, ["Lac d'Annecy", "Piazza Navona", "heron", "lake",
+                                                                    "bird"], {}),
     ],
     "truncated": [
+        ("A grey heron watches from the reeds as the ferry pulls out.", ALT, KW, {}),
+        ("A grey heron stalks the shore while the anglers pack up.", ALT, KW, {}),
+        ("A birdwatcher points out the heron to the friend she came with.", ALT, KW, {}),
         ('The heron seems frozen, a statue the locals call "the old man."', ALT, KW, {}),
         ("Is that a heron or a statue in the shallow water of the lake?", ALT, KW, {}),
         ("A grey heron stands in shallow water near the reeds (Lake Constance).", ALT, KW, {}),
@@ -214,6 +254,14 @@ NEAR_MISSES: dict[str, list[tuple]] = {
         ("A heron stands on post 12 12 metres from the shore of the lake.", ALT, KW, {}),
         ("A grey heron, then another grey heron, land in the shallow water.", ALT, KW, {}),
         ("A grey heron stands near the reeds; reeds sway behind it in the wind.", ALT, KW, {}),
+        ("A grey heron stands under a 'no no' sign by the lake.", ALT, KW, {}),
+        ("A grey heron fishes in the lagoon of Bora Bora.", ALT, KW + ["Bora Bora"], {}),
+        ("A grey heron wades in a creek outside Walla Walla.", ALT, KW, {}),
+    ],
+    "subject_mismatch": [
+        ("A grey heron chases a gull off its post at the edge of the reeds.", ALT, KW, {}),
+        ("A wading bird stands in shallow water near the reeds.", "A tall grey bird stands in shallow water.", KW, {}),
+        ("A grey heron fishes beside the A96 bridge over the river.", ALT, KW, {"subject": "Grey Heron 2024"}),
     ],
     "uncertain": [
         ("A grey heron stands motionless, waiting for a fish to pass by.", ALT, KW, {}),
@@ -256,6 +304,40 @@ def test_failing_text_is_reported_not_repaired():
     assert result.codes == ["filler_phrase"]
     assert "This image shows" in result.reasons[0][1]
     assert result.as_json() == [["filler_phrase", "caption: 'This image shows'"]]
+
+
+def test_subject_rule_is_skipped_when_the_lexicon_is_missing(monkeypatch):
+    from amirtui.core.captioning import gate_lexicon, gate_subject
+
+    def clear():
+        for fn in (gate_lexicon.synsets, gate_subject.resolve, gate_subject._nouns_of):
+            fn.cache_clear()
+
+    clear()
+    monkeypatch.setattr(gate_lexicon, "_LOADED", True)
+    monkeypatch.setattr(gate_lexicon, "_LEX", None)
+    try:
+        result = check("A little egret stands in shallow water near the reeds.", ALT, KW, context=CTX)
+        assert result.passed, result.summary()
+        # model designations need no lexicon
+        result = check("A Boeing 737 climbs out over the lake and the reeds.", ALT, KW,
+                       context=good_ctx(subject="Airbus A320"))
+        assert result.codes == ["subject_mismatch"], result.summary()
+    finally:
+        monkeypatch.undo()
+        clear()
+
+
+def test_max_keywords_comes_from_config(tmp_path):
+    from amirtui.config import load_settings
+
+    (tmp_path / "config.yaml").write_text("captioning:\n  max_keywords: 20\n", encoding="utf-8")
+    settings = load_settings(tmp_path / "config.yaml")
+    kws = KW + [f"extra keyword {i}" for i in range(10)]
+    assert check("A grey heron stands in shallow water near the reeds.", ALT, kws,
+                 context=good_ctx(max_keywords=settings.captioning.max_keywords)).passed
+    assert "keywords_too_many" in check("A grey heron stands in shallow water near the reeds.", ALT, kws,
+                                        context=good_ctx()).codes
 
 
 def test_normalise_and_similarity():

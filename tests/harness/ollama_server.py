@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import threading
 import time
@@ -99,22 +100,36 @@ class RecordedRequest:
 
 
 _SUBJECTS = ["heron", "lighthouse", "fishing boat", "old oak", "market stall", "stone bridge", "red fox", "glacier"]
-_PLACES = ["at dawn", "in fog", "under a storm sky", "at golden hour", "in soft rain", "beside a quiet lake"]
+_PLACES = ["on a misty shore", "in fog", "under a storm sky", "in low sun", "in soft rain", "beside a quiet lake"]
 _MOODS = ["calm", "dramatic", "muted", "vivid", "wistful", "bright"]
+_SUBJECT_HINT = re.compile(r"\bSubject: ([^;\n]+?)(?:;|\.\s|\.$|\n)")
+
+
+def _prompt_subject(request: dict) -> str:
+    """The set's Subject as the prompt names it ("Subject: Grey Heron; …"), or "" (a real model writes about it)."""
+    texts = [str(m.get("content") or "") for m in request.get("messages") or []] + [str(request.get("prompt") or "")]
+    for text in texts:
+        m = _SUBJECT_HINT.search(text)
+        if m:
+            return m.group(1).strip()
+    return ""
 
 
 def default_reply(request: dict) -> dict:
-    """A realistic caption / alt_text / keywords answer that differs per image (hash of the first image)."""
+    """A realistic caption / alt_text / keywords answer about the prompt's Subject that differs per image (hash of the
+    first image); without a Subject in the prompt, the scene's main thing stands in for it."""
     images = list(request.get("images") or [])
     for message in request.get("messages") or []:
         images.extend(message.get("images") or [])
     seed_text = images[0] if images else json.dumps(request.get("messages") or request.get("prompt") or "")
     h = hashlib.sha256(str(seed_text).encode()).digest()
-    subject, place, mood = _SUBJECTS[h[0] % len(_SUBJECTS)], _PLACES[h[1] % len(_PLACES)], _MOODS[h[2] % len(_MOODS)]
+    thing, place, mood = _SUBJECTS[h[0] % len(_SUBJECTS)], _PLACES[h[1] % len(_PLACES)], _MOODS[h[2] % len(_MOODS)]
+    subject = _prompt_subject(request).lower()
+    scene = f"{subject} near a {thing}" if subject and subject != thing else thing
     return {
-        "caption": f"A {mood} view of a {subject} {place}, framed with space around it.",
-        "alt_text": f"Photo of a {subject} {place}.",
-        "keywords": [subject, place.split()[-1], mood, "landscape", f"tag{h[3]:02x}"],
+        "caption": f"A {mood} view of a {scene} {place}, framed with space around it.",
+        "alt_text": f"A {subject or thing} {place}, seen from close by.",
+        "keywords": [subject or thing, place.split()[-1], mood, "landscape", f"tag{h[3]:02x}"],
     }
 
 

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..db.models import Photo
 from ..states import State
-from .gate import GateContext
+from .gate import MAX_KEYWORDS, GateContext
 from .prompts import PromptContext
 
 #: Rows whose text no longer counts for duplicate checks.
@@ -33,8 +33,12 @@ def published_text() -> tuple[set[str], set[str]]:
     return caps, alts
 
 
-def gate_context(photo: Photo, language: str, published: tuple[Iterable[str], Iterable[str]] = ((), ())) -> GateContext:
-    """The gate's view of one photo: its names, camera, EXIF time, set siblings and published text."""
+def gate_context(photo: Photo, language: str, published: tuple[Iterable[str], Iterable[str]] = ((), ()), *,
+                 max_keywords: int = MAX_KEYWORDS) -> GateContext:
+    """The gate's view of one photo: its names, camera, EXIF time, set siblings and published text.
+
+    ``max_keywords`` is ``captioning.max_keywords`` (callers with settings pass it).
+    """
     sibs = siblings(photo)
     pset = photo.set
     return GateContext(
@@ -45,7 +49,7 @@ def gate_context(photo: Photo, language: str, published: tuple[Iterable[str], It
         language=language,
         set_captions=[s.caption for s in sibs if s.caption],
         set_alts=[s.alt_text for s in sibs if s.alt_text],
-        published_captions=published[0], published_alts=published[1],
+        published_captions=published[0], published_alts=published[1], max_keywords=max_keywords,
     )
 
 

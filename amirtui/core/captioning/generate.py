@@ -55,11 +55,12 @@ def generate_row(photo_id: int, settings, bus: EventBus | None, *, replace_manua
     except (OSError, ValueError) as exc:
         return GenerateResult(photo_id, False, photo.state, error=f"no model image: {exc}")
     published = published_text()
+    kmax = settings.captioning.max_keywords
     messages = build_messages(prompt_context(photo, cfg.language, nudge=True), image.read_bytes())
 
     def judge(reply) -> GateResult:
         return check(reply.caption, reply.alt_text, reply.keywords,
-                     context=gate_context(photo, cfg.language, published))
+                     context=gate_context(photo, cfg.language, published, max_keywords=kmax))
 
     own = pool is None
     pool = pool or OllamaPool(cfg, bus, source="generate").start()
@@ -81,7 +82,8 @@ def generate_row(photo_id: int, settings, bus: EventBus | None, *, replace_manua
     if photo.text_source == "manual" and not replace_manual:
         repo.update_fields(photo_id, **ai)
         return GenerateResult(photo_id, True, photo.state, gate=None, model=result.model, kept_manual=True)
-    verdict = check(reply.caption, reply.alt_text, reply.keywords, context=gate_context(photo, cfg.language, published))
+    verdict = check(reply.caption, reply.alt_text, reply.keywords,
+                    context=gate_context(photo, cfg.language, published, max_keywords=kmax))
     to = State.PREFILLED if verdict.passed else State.NEEDS_WORK
     repo.transition(photo_id, to, reason=f"generate: {verdict.summary()}"[:500], actor="operator", bus=bus,
                     caption=reply.caption, alt_text=reply.alt_text, keywords=list(reply.keywords), text_source="ai",

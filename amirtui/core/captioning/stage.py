@@ -139,7 +139,8 @@ class CaptionStage(Stage):
 
         def judge(reply) -> GateResult:
             return check(reply.caption, reply.alt_text, reply.keywords,
-                         context=gate_context(photo, cfg.language, self._published))
+                         context=gate_context(photo, cfg.language, self._published,
+                                              max_keywords=ctx.settings.captioning.max_keywords))
 
         result = caption_with_fallback(self.pool, photo_id, messages, judge=judge, bus=ctx.bus,
                                        attempts=DbAttempts(photo_id, cfg.max_attempts), cancel=ctx.cancel,
@@ -172,7 +173,8 @@ class CaptionStage(Stage):
         caption, alt, keywords = (photo.caption, photo.alt_text, photo.keywords) if manual else (
             reply.caption, reply.alt_text, list(reply.keywords))
         # judged again here, under the lock: siblings written since the flow's check must count as duplicates
-        verdict = check(caption, alt, keywords, context=gate_context(photo, cfg.language, self._published))
+        verdict = check(caption, alt, keywords, context=gate_context(
+            photo, cfg.language, self._published, max_keywords=ctx.settings.captioning.max_keywords))
         to = State.PREFILLED if verdict.passed else State.NEEDS_WORK
         fields = dict(ai_caption=reply.caption, ai_alt_text=reply.alt_text, ai_keywords=list(reply.keywords),
                       ai_model=result.model, ai_prompt_version=PROMPT_VERSION, ai_at=utcnow(),
