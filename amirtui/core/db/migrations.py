@@ -31,7 +31,12 @@ def _v2(db: pw.SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX IF NOT EXISTS photo_set_state ON photo (set_id, state)")
 
 
-MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_v1, _v2]
+def _v3(db: pw.SqliteDatabase) -> None:
+    """metadata_quality: one line per caption attempt and its human outcome (idempotent: IF NOT EXISTS)."""
+    db.create_tables([m.MetadataQuality], safe=True)
+
+
+MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_v1, _v2, _v3]
 LATEST_VERSION = len(MIGRATIONS)
 
 
