@@ -14,6 +14,16 @@ from pathlib import Path
 from .core.errors import AmirError
 
 
+def _since(value: str):
+    """``--since``: an ISO date or date-time (UTC)."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(value.strip()).replace(tzinfo=None)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="amirtui", description="Photo sets → reviewed, captioned, published catalog.")
     p.add_argument("--config", type=Path, help="config file (default ./config.yaml, or $AMIRTUI_CONFIG_FILE)")
@@ -47,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     dbs.add_parser("migrate", help="apply pending schema migrations")
     dbs.add_parser("create-catalog", help="create the MySQL catalog table if it does not exist")
+    exp = sub.add_parser("export", help="export records: amirtui export quality [--since DATE] > file.jsonl")
+    exps = exp.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    q = exps.add_parser("quality", help="one JSON line per caption attempt with its gate, verifier and human outcome")
+    q.add_argument("--since", type=_since, metavar="DATE",
+                   help="only attempts made at or after DATE (UTC), e.g. 2026-11-01 or 2026-11-01T18:00")
     models = sub.add_parser("models", help="quality-metric weights")
     ms = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ms.add_parser("fetch", help="download the configured metrics' weights into the weights dir (needs network)")

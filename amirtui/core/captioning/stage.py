@@ -25,7 +25,7 @@ from .prompts import PROMPT_VERSION, build_messages
 from .qc_report import QcReport
 from .record import session_rows, write_attempts, write_outcome
 from .status import installed
-from .verify import Verification, Verifier
+from .verify import Verification, Verifier, with_claims
 
 NO_AI_TEXT = "no_ai_text"
 #: The verifier's line on the stage board (StageProgressed with this stage name).
@@ -255,20 +255,16 @@ class CaptionStage(Stage):
             reply.caption, reply.alt_text, list(reply.keywords))
         # judged again here, under the lock: siblings written since the flow's check must count as duplicates
         verdict = check(caption, alt, keywords, context=gate_context(photo, cfg.language, self._published))
-        reasons = verdict.as_json()
-        claim = result.verification.reason() if result.verification is not None and not manual else None
-        if claim is not None:  # the verifier judged the AI text; manual text is the operator's own
-            reasons.append(list(claim))
-        blocked = not verdict.passed or (claim is not None and claim[0] == "unsupported_claim")
+        # the verifier judged the AI text; manual text is the operator's own
+        blocked, reasons = with_claims(verdict.as_json(), verdict.passed, None if manual else result.verification)
         to = State.NEEDS_WORK if blocked else State.PREFILLED
         fields = dict(ai_caption=reply.caption, ai_alt_text=reply.alt_text, ai_keywords=list(reply.keywords),
                       ai_model=result.model, ai_prompt_version=PROMPT_VERSION, ai_at=utcnow(),
                       gate_status="needs_work" if blocked else "pass", gate_reasons=reasons, attempts=0)
         if not manual:
             fields.update(caption=caption, alt_text=alt, keywords=keywords, text_source="ai")
-        reason = ("gate passed" if not blocked else "needs_work: " + "; ".join(f"{c} ({d})" for c, d in reasons))
-        if claim is not None and not blocked:
-            reason += f"; {claim[0]} ({claim[1]})"
+        reason = ("gate passed" if not reasons else ("needs_work: " if blocked else "gate passed; ")
+                  + "; ".join(f"{c} ({d})" for c, d in reasons))
         repo.transition(photo.id, to, reason=reason[:500], run_id=ctx.run_id, bus=ctx.bus, expect=[State.SCORED],
                         **fields)
         self._record(photo.id, result, to.value, reasons, gate=verdict)

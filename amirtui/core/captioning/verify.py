@@ -212,6 +212,17 @@ class Verifier:
             return sum(self.seconds) / len(self.seconds) if self.seconds else 0.0
 
 
+def with_claims(gate_reasons: list[list[str]], gate_passed: bool,
+                verification: Verification | None) -> tuple[bool, list[list[str]]]:
+    """The row's verdict once the verifier is heard: (blocked, reasons). ``unsupported_claim`` blocks like a gate
+    reason; ``not_verified`` is a note that never blocks."""
+    reasons = [list(r) for r in gate_reasons]
+    claim = verification.reason() if verification is not None else None
+    if claim is not None:
+        reasons.append(list(claim))
+    return (not gate_passed or (claim is not None and claim[0] == UNSUPPORTED)), reasons
+
+
 def failed_claims_note(unsupported: Sequence[ClaimVerdict]) -> dict[str, Any]:
     """The user message that asks the fallback model again with the refuted claims named (no templated repair)."""
     listed = "; ".join(f'"{v.claim.text}"' for v in unsupported)
@@ -221,4 +232,4 @@ def failed_claims_note(unsupported: Sequence[ClaimVerdict]) -> dict[str, Any]:
 
 
 __all__ = ["ClaimVerdict", "NOT_VERIFIED", "UNSUPPORTED", "Verification", "Verifier", "VERIFY_PROMPT_VERSION",
-           "build_messages", "failed_claims_note", "parse_verdicts", "verify_schema"]
+           "build_messages", "failed_claims_note", "parse_verdicts", "verify_schema", "with_claims"]
