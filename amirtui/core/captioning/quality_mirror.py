@@ -57,7 +57,7 @@ def _upsert_sql() -> str:
 
 def record_key(rec: MetadataQuality) -> str:
     """The record's key across review DBs: creation time, photo id and attempt."""
-    return f"{rec.created_at.isoformat()}|{rec.photo_id}|{rec.attempt}"
+    return f"{rec.created_at.isoformat()}|{rec.photo.id}|{rec.attempt}"
 
 
 def _values(rec: MetadataQuality, file_name: str | None) -> tuple[Any, ...]:
@@ -68,7 +68,7 @@ def _values(rec: MetadataQuality, file_name: str | None) -> tuple[Any, ...]:
         elif name == "file_name":
             value = file_name
         elif name == "photo_id":
-            value = rec.photo_id
+            value = rec.photo.id
         else:
             value = getattr(rec, name)
             if name in _JSON and value is not None:
@@ -82,7 +82,7 @@ def _values(rec: MetadataQuality, file_name: str | None) -> tuple[Any, ...]:
 def mirror_pending(conn: Any) -> int:
     """Push every record new or changed since its last push; returns how many were pushed. Raises on a DB error
     (the records stay pending)."""
-    pending = (MetadataQuality.select(MetadataQuality, Photo.file_name).join(Photo)
+    pending = (MetadataQuality.select(MetadataQuality, Photo.id, Photo.file_name).join(Photo)
                .where(MetadataQuality.mirrored_at.is_null() | (MetadataQuality.updated_at > MetadataQuality.mirrored_at))
                .order_by(MetadataQuality.id))
     recs = list(pending)

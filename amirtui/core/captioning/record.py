@@ -118,7 +118,7 @@ def session_rows(session: str) -> list[MetadataQuality]:
 def export_row(rec: MetadataQuality, file_name: str | None) -> dict[str, Any]:
     """One JSON line of ``amirtui export quality``: the attempt and its row's human outcome."""
     return {
-        "photo_id": rec.photo_id, "file_name": file_name, "attempt": rec.attempt, "run_id": rec.run_id,
+        "photo_id": rec.photo.id, "file_name": file_name, "attempt": rec.attempt, "run_id": rec.run_id,
         "source": rec.source, "model": rec.model, "role": rec.role, "prompt_version": rec.prompt_version,
         "raw_sha256": rec.raw_sha256, "error": rec.error, "seconds": rec.seconds,
         "ai": None if rec.caption is None else {"caption": rec.caption, "alt_text": rec.alt_text,
@@ -137,7 +137,7 @@ def export_row(rec: MetadataQuality, file_name: str | None) -> dict[str, Any]:
 
 def export_rows(since: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     """Every attempt (oldest first; ``since``: created at or after it), with its row's human outcome."""
-    q = (MetadataQuality.select(MetadataQuality, Photo.file_name).join(Photo)
+    q = (MetadataQuality.select(MetadataQuality, Photo.id, Photo.file_name).join(Photo)
          .order_by(MetadataQuality.created_at, MetadataQuality.id))
     if since is not None:
         q = q.where(MetadataQuality.created_at >= since)
