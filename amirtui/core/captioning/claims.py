@@ -134,6 +134,8 @@ class _Sentence:
         for s in starts:
             opener = s < len(self.t) and (self.low[s] in _DETERMINERS or self.low[s] == "one" or _is_number(self.t[s]))
             i = s + 1 if opener else s
+            if i + 1 < len(self.t) and self.low[i] in _GROUP_WORDS and self.low[i + 1] == "of":
+                i += 2  # "a pair of kites hangs over": the subject is the kites
             j = i
             while j < len(self.t) and _content(self.t[j]):
                 j += 1
@@ -176,7 +178,7 @@ class _Sentence:
                     found.append((i, Claim("colour", " ".join(self.t[i:end]))))
                 elif i >= 2 and _content(self.t[i - 1]) and _content(self.t[i - 2]):
                     found.append((i, Claim("colour", " ".join(self.t[i - 2:i + 1]))))  # "peaks glow pink"
-            elif low in _DETERMINERS or i == 0 and _content(w):
+            elif low in _DETERMINERS or i == 0 and _content(w) and len(self.t) > 1:
                 start = i + 1 if low in _DETERMINERS else i
                 end = self._np_end(start, stop)
                 words = [x for x in self.t[start:end] if x.lower() not in _META]
