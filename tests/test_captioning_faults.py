@@ -8,8 +8,15 @@ import pytest
 
 from amirtui.core.captioning.client import OllamaPool
 from amirtui.core.captioning.schema import ReplyInvalid, answer_text, parse_reply
-from tests.test_captioning_stage import (  # noqa: F401 - `server` is a fixture
-    CAPTIONS, FALLBACK, PRIMARY, fixed, lines, make_rows, make_settings, row, run_stage, server)
+from tests.test_captioning_stage import (
+    CAPTIONS, FALLBACK, PRIMARY, fixed, lines, make_rows, make_settings, row, run_stage, with_fallback)
+
+
+@pytest.fixture
+def server(ollama_server):
+    """The loopback Ollama-protocol server with primary and fallback installed."""
+    return with_fallback(ollama_server)
+
 
 REASONING = 'The photo shows a bird. I should answer with {"caption": ...} as JSON. Let me check the keywords.'
 

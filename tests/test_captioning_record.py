@@ -15,9 +15,15 @@ from amirtui.core.captioning import quality_mirror
 from amirtui.core.db import migrations
 from amirtui.core.db.models import MetadataQuality, Photo
 from amirtui.core.publish.mysql_catalog import MySQLCatalog
-from tests.test_captioning_stage import (  # noqa: F401 - `server` is a fixture
-    CAPTIONS, FALLBACK, PRIMARY, fixed, make_rows, make_settings, row, run_stage, server)
+from tests.test_captioning_stage import (
+    CAPTIONS, FALLBACK, PRIMARY, fixed, make_rows, make_settings, row, run_stage, with_fallback)
 from tests.test_captioning_verify import reserved, verdicts
+
+
+@pytest.fixture
+def server(ollama_server):
+    """The loopback Ollama-protocol server with primary and fallback installed."""
+    return with_fallback(ollama_server)
 
 
 def records(pid: int) -> list[MetadataQuality]:

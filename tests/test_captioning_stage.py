@@ -70,13 +70,18 @@ def fixed(caption: str, alt: str, kws: list[str]):
     return lambda request: {"caption": caption, "alt_text": alt, "keywords": kws}
 
 
-@pytest.fixture
-def server(ollama_server: OllamaServer) -> OllamaServer:
+def with_fallback(ollama_server: OllamaServer) -> OllamaServer:
+    """The loopback server with the fallback installed too, both answering distinct gate-passing captions."""
     ollama_server.add_model(FALLBACK, size_vram=4 * 2**30, size=4 * 2**30, family="llama")
     replies = Replies()
     ollama_server.behave(PRIMARY, reply=replies)
     ollama_server.behave(FALLBACK, reply=replies)
     return ollama_server
+
+
+@pytest.fixture
+def server(ollama_server: OllamaServer) -> OllamaServer:
+    return with_fallback(ollama_server)
 
 
 def make_settings(settings, *urls: str, parallel: int = 2, **changes):

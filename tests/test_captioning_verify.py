@@ -4,10 +4,8 @@ never stalls on the verifier."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +15,15 @@ from amirtui.core.captioning.verify import OUTAGE_STRIKES
 from amirtui.core.db.models import MetadataQuality
 from amirtui.core.events import StageProgressed
 from amirtui.core.review import NeedsOverride
-from tests.test_captioning_stage import (  # noqa: F401 - `server` is a fixture
-    CAPTIONS, FALLBACK, PRIMARY, fixed, lines, make_rows, make_settings, row, run_stage, server)
+from tests.test_captioning_stage import (
+    CAPTIONS, FALLBACK, PRIMARY, fixed, lines, make_rows, make_settings, row, run_stage, with_fallback)
+
+
+@pytest.fixture
+def server(ollama_server):
+    """The loopback Ollama-protocol server with primary and fallback installed."""
+    return with_fallback(ollama_server)
+
 
 _CLAIM_LINE = re.compile(r"^(\d+)\. \((\w+)\) (.+)$", re.MULTILINE)
 
