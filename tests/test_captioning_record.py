@@ -196,3 +196,16 @@ def test_publish_pushes_the_record_with_the_human_decision(settings, db, tmp_pat
     assert Photo.get_by_id(pid).state == "published"
     [rec] = mysql_quality(quality_db)
     assert rec["photo_id"] == pid and rec["human_decision"] == "approved" and rec["file_name"] == row(pid).file_name
+
+
+def test_db_create_catalog_creates_the_metadata_quality_table_beside_the_catalog(mysql_db, home, monkeypatch, capsys):
+    mysql_db.drop_all_tables()
+    (home / "config.yaml").write_text(
+        "paths:\n  data_dir: data\n  logs_dir: logs\nollama:\n  enabled: false\npublish:\n  mysql:\n"
+        f"    enabled: true\n    host: {mysql_db.host}\n    port: {mysql_db.port}\n    user: {mysql_db.user}\n"
+        f"    database: {mysql_db.database}\n", encoding="utf-8")
+    monkeypatch.setenv("AMIRTUI_MYSQL_PASSWORD", mysql_db.password)
+    for _ in range(2):  # idempotent
+        assert main(["--config", str(home / "config.yaml"), "db", "create-catalog"]) == 0
+    assert {"photos_info_revamp", quality_mirror.TABLE} <= set(mysql_db.tables())
+    assert "metadata_quality" in capsys.readouterr().out
