@@ -19,9 +19,11 @@ def _since(value: str):
     import datetime as dt
 
     try:
-        return dt.datetime.fromisoformat(value.strip()).replace(tzinfo=None)
+        when = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+    # records keep naive UTC times: an explicit offset is converted, a plain date/time is taken as UTC
+    return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
 def _parser() -> argparse.ArgumentParser:

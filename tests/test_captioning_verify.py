@@ -197,3 +197,13 @@ def test_manual_text_is_not_blocked_by_claims_about_the_ai_text(db, settings, bu
         Photo.id == ids[0]).execute()
     run_stage(s, bus, ids)
     assert row(ids[0]).state == "prefilled" and row(ids[0]).caption == manual
+
+
+def test_the_idle_watchdog_also_recovers_a_hung_verifier_request(db, settings, bus, server):
+    s = make_settings(settings, server.url, request_timeout=30, idle_watchdog=0.5)
+    ids = make_rows(s, 1)
+    run_stage(s, bus, ids, before=lambda _: server.queue_verify(PRIMARY, hang=10))
+    dog = lines(bus, "[WATCHDOG]")
+    assert dog and f"id={ids[0]} model '{PRIMARY}'" in dog[0]
+    p = row(ids[0])
+    assert p.state == "prefilled" and "idle watchdog" in reasons(ids[0])["not_verified"]

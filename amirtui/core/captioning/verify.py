@@ -181,7 +181,9 @@ class Verifier:
                 self.model, build_messages(subject, out.claims, image), photo_id=photo_id,
                 schema=verify_schema(len(out.claims)), parse=parse_verdicts(out.claims),
                 num_predict=64 + 48 * len(out.claims), count_strikes=False), cancel)
-        except CaptionError as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever goes wrong here, the row goes on with a note
+            if not isinstance(exc, CaptionError):
+                exc = CaptionError("internal", f"{type(exc).__name__}: {exc}")
             out.error = f"{exc.kind}: {exc.detail}"
             if exc.kind == "not_found":
                 self.disable(f"model '{self.model}' is not installed (run: ollama pull {self.model})")
