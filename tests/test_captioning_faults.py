@@ -98,3 +98,13 @@ def test_verify_model_not_installed_turns_the_verifier_off_with_one_line(db, set
     assert len(off) == 1 and "ollama pull minicpm-v:8b" in off[0]
     assert {row(p).state for p in ids} == {"prefilled"}
     assert all(dict(row(p).gate_reasons).get("not_verified") for p in ids)
+
+
+def test_preflight_is_red_with_the_pull_command_for_a_missing_verifier_model(ollama_server, settings):
+    from amirtui.core.captioning.status import preflight_checks
+
+    s = make_settings(settings, ollama_server.url, fallback_model="", verify_model="minicpm-v:8b")
+    [host] = [c for c in preflight_checks(s) if c.name.startswith("ollama http")]
+    assert host.level == "red" and "minicpm-v:8b" in host.found and host.fix == "ollama pull minicpm-v:8b"
+    off = make_settings(settings, ollama_server.url, fallback_model="", verify_model="minicpm-v:8b", verify=False)
+    assert [c.level for c in preflight_checks(off) if c.name.startswith("ollama http")] == ["green"]

@@ -81,7 +81,6 @@ class CaptionStage(Stage):
         self.session = ""
         self._published: tuple[set[str], set[str]] = (set(), set())
         self._write_lock = threading.Lock()
-        self._bus = None
         self._run_id: int | None = None
 
     @staticmethod
@@ -99,7 +98,6 @@ class CaptionStage(Stage):
         self.concurrency = self._threads(cfg)
         self.report = QcReport(run_id=ctx.run_id, models=[m for m in (cfg.primary_model, cfg.fallback_model) if m])
         self.session = uuid.uuid4().hex
-        self._bus = ctx.bus
         self._run_id = ctx.run_id
         self._published = published_text()
         if not cfg.enabled:
