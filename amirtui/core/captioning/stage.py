@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..db import repo
 from ..db.models import Photo, database, utcnow
-from ..events import StageProgressed
+from ..events import RowChanged, StageProgressed
 from ..stage import Stage, StageContext
 from ..states import State
 from .client import OllamaPool
@@ -263,22 +263,33 @@ class CaptionStage(Stage):
             fields.update(caption=caption, alt_text=alt, keywords=keywords, text_source="ai")
         reason = ("gate passed" if not reasons else ("needs_work: " if blocked else "gate passed; ")
                   + "; ".join(f"{c} ({d})" for c, d in reasons))
-        repo.transition(photo.id, to, reason=reason[:500], run_id=ctx.run_id, bus=ctx.bus, expect=[State.SCORED],
-                        **fields)
-        self._record(photo.id, result, to.value, reasons, gate=verdict)
+        with database.atomic("IMMEDIATE"):  # the row's new state and its record: both or neither (kill -9)
+            repo.transition(photo.id, to, reason=reason[:500], run_id=ctx.run_id, expect=[State.SCORED], **fields)
+            self._record(photo.id, result, to.value, reasons, gate=verdict)
+        self._changed(photo.id, to, reason, ctx)
 
     def _finish_no_text(self, photo: Photo, reason: str, ctx: StageContext) -> None:
         reasons = [[NO_AI_TEXT, reason]]
-        repo.transition(photo.id, State.NEEDS_WORK, reason=reason, run_id=ctx.run_id, bus=ctx.bus,
-                        expect=[State.SCORED], gate_status="needs_work", gate_reasons=reasons)
-        write_outcome(photo.id, session=self.session, run_id=self._run_id, source=self.name,
-                      state=State.NEEDS_WORK.value, reasons=reasons)
+        with database.atomic("IMMEDIATE"):
+            repo.transition(photo.id, State.NEEDS_WORK, reason=reason, run_id=ctx.run_id, expect=[State.SCORED],
+                            gate_status="needs_work", gate_reasons=reasons)
+            write_outcome(photo.id, session=self.session, run_id=self._run_id, source=self.name,
+                          state=State.NEEDS_WORK.value, reasons=reasons)
+        self._changed(photo.id, State.NEEDS_WORK, reason, ctx)
 
     def _quarantine(self, photo: Photo, ctx: StageContext) -> None:
         photo = Photo.get_by_id(photo.id)
         reason = f"captioning failed {photo.attempts} times (last: {photo.last_error or 'unknown'})"
         ctx.bus.warning(f"[QUARANTINE] id={photo.id} {reason}", source=self.name)
-        repo.transition(photo.id, State.QUARANTINED, reason=reason[:500], run_id=ctx.run_id, bus=ctx.bus,
-                        expect=[State.SCORED], gate_status="needs_work", gate_reasons=[["quarantined", reason]])
-        write_outcome(photo.id, session=self.session, run_id=self._run_id, source=self.name,
-                      state=State.QUARANTINED.value, reasons=[["quarantined", reason]])
+        with database.atomic("IMMEDIATE"):
+            repo.transition(photo.id, State.QUARANTINED, reason=reason[:500], run_id=ctx.run_id,
+                            expect=[State.SCORED], gate_status="needs_work", gate_reasons=[["quarantined", reason]])
+            write_outcome(photo.id, session=self.session, run_id=self._run_id, source=self.name,
+                          state=State.QUARANTINED.value, reasons=[["quarantined", reason]])
+        self._changed(photo.id, State.QUARANTINED, reason, ctx)
+
+    @staticmethod
+    def _changed(photo_id: int, to: State, reason: str, ctx: StageContext) -> None:
+        """RowChanged after the commit (listeners that read the row see its new state)."""
+        ctx.bus.emit(RowChanged(photo_id=photo_id, from_state=State.SCORED.value, to_state=to.value,
+                                reason=reason[:500]))
