@@ -47,6 +47,18 @@ def _is_tui(args: argparse.Namespace) -> bool:
     return args.command in (None, "tui") or (args.command == "run" and not getattr(args, "headless", False))
 
 
+def _since(value: str):
+    """``--since``: an ISO date or date-time (UTC)."""
+    import datetime as dt
+
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+    # records keep naive UTC times: an explicit offset is converted, a plain date/time is taken as UTC
+    return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="amirtui", description="Photo sets → reviewed, captioned, published catalog.")
     p.add_argument("--config", type=Path, help="config file (default ./config.yaml, or $AMIRTUI_CONFIG_FILE)")
@@ -97,6 +109,11 @@ def _parser() -> argparse.ArgumentParser:
                                                  "changed)")
     sug.add_argument("sources", nargs="+", type=Path, metavar="DIR", help="the set's folders or files")
     sug.add_argument("--folder", default="", help="the set's Folder (a suggestion equal to it is refused as generic)")
+    exp = sub.add_parser("export", help="export records: amirtui export quality [--since DATE] > file.jsonl")
+    exps = exp.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    q = exps.add_parser("quality", help="one JSON line per caption attempt with its gate, verifier and human outcome")
+    q.add_argument("--since", type=_since, metavar="DATE",
+                   help="only attempts made at or after DATE (UTC), e.g. 2026-11-01 or 2026-11-01T18:00")
     models = sub.add_parser("models", help="quality-metric weights")
     ms = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ms.add_parser("fetch", help="download the configured metrics' weights into the weights dir (needs network)")

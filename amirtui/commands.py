@@ -73,7 +73,7 @@ def dispatch(args: argparse.Namespace) -> int:
         open_db(settings.db_path)
         handler = {
             "tui": _tui, "import": _import, "run": _run, "publish": _publish, "recover": _recover,
-            "unpublish": _unpublish, "republish": _republish,
+            "unpublish": _unpublish, "republish": _republish, "export": _export,
             "validate": _validate, "db": _db, "catalog": _catalog, "suggest-subject": _suggest_subject,
         }[command]
         return handler(settings, args)
@@ -272,12 +272,32 @@ def _db(settings: Settings, args) -> int:
         from .core.publish.mysql_catalog import MySQLCatalog, create_table
         from .secrets import load_secrets
 
+        from .core.captioning import quality_mirror
+
         catalog = MySQLCatalog.from_settings(settings, load_secrets(settings).mysql_password)
         try:
             create_table(catalog.connect(), settings.publish.mysql.table)
+            quality_mirror.create_table(catalog.connect())
         finally:
             catalog.close()
-        print(f"catalog table ready: {catalog.where()}")
+        print(f"catalog table ready: {catalog.where()} (and {quality_mirror.TABLE} beside it)")
+    return 0
+
+
+def _export(settings: Settings, args) -> int:
+    """``amirtui export quality``: JSON lines on stdout (ASCII-escaped: model text never reaches a terminal raw)."""
+    import json
+
+    from .core.captioning.record import export_rows
+
+    n = 0
+    out = sys.stdout
+    for row in export_rows(args.since):
+        out.write(json.dumps(row, ensure_ascii=True, sort_keys=True) + "\n")
+        n += 1
+    out.flush()
+    since = f" since {args.since.isoformat(sep=' ')}" if args.since else ""
+    print(f"exported {n} caption attempt(s){since}", file=sys.stderr)
     return 0
 
 

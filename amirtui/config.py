@@ -82,6 +82,16 @@ class OllamaConfig(Section):
     image_quality: int = Field(85, ge=40, le=100)
     language: str = "en"
     options: OllamaOptions = Field(default_factory=OllamaOptions)
+    verify: bool = True
+    """After each caption, one more request asks the model whether the photo supports the text's claims (objects,
+    counts, colours, actions, place names); unsupported claims make the row needs_work (``unsupported_claim``)."""
+    verify_model: str = ""
+    """Model for the verifier pass; empty means the primary model (no second model to load)."""
+
+    @property
+    def verifier_model(self) -> str:
+        """The model the verifier pass uses (``verify_model`` or the primary)."""
+        return self.verify_model or self.primary_model
 
     @model_validator(mode="after")
     def _distinct_models(self) -> "OllamaConfig":

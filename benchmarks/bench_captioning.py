@@ -1,8 +1,9 @@
-"""Captioning stage overhead: wall time of the stage ÷ (rows × L ÷ P) against the loopback Ollama server.
+"""Captioning stage overhead: wall time of the stage ÷ (rows × calls × L ÷ P) against the loopback Ollama server.
 
-L is the server's fixed latency per request and P the parallel limit, so the ratio is what the stage itself adds on
-top of the model (target ≤ 1.05). Rows are real DB rows with real JPEG model images; the official ``ollama`` client
-does the HTTP. Usage: ``python -m benchmarks.bench_captioning [rows latency parallel]``; JSON goes to
+L is the server's fixed latency per request (caption and verifier alike), P the parallel limit and calls = 2 with the
+claim verifier (the default) or 1 without, so the ratio is what the stage itself adds on top of the model (target
+≤ 1.05). The verifier's own time per request and its share of the wall time are reported beside it. Rows are real
+DB rows with real JPEG model images; the official ``ollama`` client does the HTTP. Usage: ``python -m benchmarks.bench_captioning [rows latency parallel]``; JSON goes to
 ``benchmarks/results/captioning.json``.
 """
 
@@ -54,19 +55,19 @@ def _reply(counter: list[int]):
     return build
 
 
-def run(rows: int = 40, latency: float = 0.25, parallel: int = 4, out: Path | None = None) -> dict:
-    """Caption ``rows`` rows with a server answering in ``latency`` s and ``parallel`` slots; returns the numbers."""
+def _pass(rows: int, latency: float, parallel: int, verify: bool) -> dict:
+    """One timed captioning pass over ``rows`` fresh rows (its own server process and DB)."""
     # The server runs in its own process, as a real Ollama does: in-process it competed with the stage for the GIL.
     from benchmarks.common import start_ollama
 
-    server = start_ollama(latency)
+    server = start_ollama(latency, verify_latency=latency)  # a verifier answer costs a model call too
     with tempfile.TemporaryDirectory(prefix="amirtui-bench-") as tmp:
         home = Path(tmp)
         (home / "config.yaml").write_text("paths:\n  data_dir: data\n  logs_dir: logs\n", encoding="utf-8")
         settings = load_settings(home / "config.yaml")
         settings = settings.model_copy(update={"ollama": OllamaConfig(
             hosts=[{"url": server.url, "parallel": parallel}], primary_model=MODEL, fallback_model="",
-            request_timeout=30, connect_timeout=2)})
+            request_timeout=30, connect_timeout=2, verify=verify)})
         open_db(settings.db_path)
         try:
             sets = [PhotoSet.create(subject="Waterbirds", location="Lake Constance", folder="Wildlife")
@@ -87,17 +88,31 @@ def run(rows: int = 40, latency: float = 0.25, parallel: int = 4, out: Path | No
             with ThreadPoolExecutor(max_workers=stage.concurrency) as ex:  # what the runner does
                 list(ex.map(lambda pid: stage.process(pid, ctx), ids))
             wall = time.perf_counter() - t1
+            verifier = stage.verifier
+            verify_s = verifier.mean_seconds() if verifier else None
+            verified = verifier.done if verifier else 0
             stage.teardown(ctx)
             done = Photo.select().where(Photo.state == "prefilled").count()
             max_in_flight = server.stats().get("max_in_flight")
         finally:
             close_db()
             server.stop()
-    ideal = rows * latency / parallel
+    calls = 2 if verify else 1  # the model-bound limit counts the caption call and the verifier call
+    ideal = rows * calls * latency / parallel
+    return {"wall_s": round(wall, 3), "ideal_s": round(ideal, 3), "ratio": round(wall / ideal, 4),
+            "setup_s_incl_warmup": round(setup_s, 3), "prefilled": done, "max_in_flight": max_in_flight,
+            "verify_s_per_request": None if verify_s is None else round(verify_s, 3), "verified_rows": verified}
+
+
+def run(rows: int = 40, latency: float = 0.25, parallel: int = 4, out: Path | None = None) -> dict:
+    """Caption ``rows`` rows with a server answering in ``latency`` s and ``parallel`` slots, with the verifier pass
+    (the default) and without it; returns the numbers (``ratio``: with the verifier, against its own limit)."""
+    on = _pass(rows, latency, parallel, verify=True)
+    off = _pass(rows, latency, parallel, verify=False)
     result = {
-        "rows": rows, "latency_s": latency, "parallel": parallel, "wall_s": round(wall, 3),
-        "ideal_s": round(ideal, 3), "ratio": round(wall / ideal, 4), "target_ratio": 1.05,
-        "setup_s_incl_warmup": round(setup_s, 3), "prefilled": done, "max_in_flight": max_in_flight,
+        "rows": rows, "latency_s": latency, "parallel": parallel, **on, "target_ratio": 1.05,
+        "verifier_share_of_wall": round(1 - off["wall_s"] / on["wall_s"], 3) if on["wall_s"] else None,
+        "without_verifier": off,
     }
     out = out or ROOT / "benchmarks" / "results" / "captioning.json"
     out.parent.mkdir(parents=True, exist_ok=True)

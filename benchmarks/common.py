@@ -93,15 +93,17 @@ class OllamaProcess:
     0.4 s request with the server in-process during a full run, 0.41 s with the server alone).
     """
 
-    def __init__(self, latency: float) -> None:
+    def __init__(self, latency: float, verify_latency: float = 0.0) -> None:
         self.latency = latency
+        self.verify_latency = verify_latency
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
     def start(self, timeout: float = 60.0) -> OllamaProcess:
         """Start the child and wait (bounded) for the URL it prints."""
         env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.common", "serve-ollama", str(self.latency)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.common", "serve-ollama", str(self.latency),
+                                      str(self.verify_latency)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
         self.url = self._line(timeout)
         if not self.url.startswith("http"):
@@ -136,13 +138,14 @@ class OllamaProcess:
         self.proc = None
 
 
-def start_ollama(latency: float) -> OllamaProcess:
+def start_ollama(latency: float, verify_latency: float = 0.0) -> OllamaProcess:
     """A started loopback Ollama server process with :data:`MODEL` answering after ``latency`` s with distinct,
-    gate-passing text (the captioning benchmark's reply builder)."""
-    return OllamaProcess(latency).start()
+    gate-passing text (the captioning benchmark's reply builder); the claim verifier's requests after
+    ``verify_latency`` s, every claim supported."""
+    return OllamaProcess(latency, verify_latency).start()
 
 
-def _serve_ollama(latency: float) -> None:
+def _serve_ollama(latency: float, verify_latency: float = 0.0) -> None:
     """Child side of :class:`OllamaProcess`: print the URL, answer ``stats`` lines, stop at end of stdin."""
     from benchmarks.bench_captioning import _reply
     from tests.harness.ollama_server import OllamaServer
@@ -150,6 +153,7 @@ def _serve_ollama(latency: float) -> None:
     server = OllamaServer().start()
     server.add_model(MODEL)
     server.behave(MODEL, latency=latency, reply=_reply([0]))
+    server.behave_verify(MODEL, latency=verify_latency)
     print(server.url, flush=True)
     try:
         for line in sys.stdin:
@@ -221,4 +225,4 @@ def bench_env() -> None:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["serve-ollama"]:
-    _serve_ollama(float(sys.argv[2]))
+    _serve_ollama(float(sys.argv[2]), float(sys.argv[3]) if len(sys.argv) > 3 else 0.0)

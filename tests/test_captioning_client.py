@@ -162,7 +162,7 @@ def test_generate_nudges_away_from_the_set_and_keeps_manual_text(db, settings, b
     assert result.ok and result.state == "prefilled" and result.model == PRIMARY
     p = row(ids[0])
     assert p.caption != before and p.ai_caption == p.caption
-    last = ollama_server.generation_requests(PRIMARY)[-1].body
+    last = ollama_server.caption_requests(PRIMARY)[-1].body
     prompt = last["messages"][-1]["content"]
     assert row(ids[1]).caption in prompt and before in prompt  # the nudge lists the set's other captions
     assert last["options"]["seed"] != 42  # a fresh seed, or the same image would give the same text

@@ -18,7 +18,7 @@ from PIL import Image
 from amirtui.config import OllamaConfig
 from amirtui.core.captioning.prompts import PROMPT_VERSION
 from amirtui.core.captioning.qc_report import load_last
-from amirtui.core.captioning.stage import CaptionStage
+from amirtui.core.captioning.stage import CaptionStage, CaptioningUnavailable
 from amirtui.core.db.models import Photo, PhotoSet
 from amirtui.core.stage import StageContext
 from tests.harness.ollama_server import OllamaServer
@@ -71,13 +71,18 @@ def fixed(caption: str, alt: str, kws: list[str]):
     return lambda request: {"caption": caption, "alt_text": alt, "keywords": kws}
 
 
-@pytest.fixture
-def server(ollama_server: OllamaServer) -> OllamaServer:
+def with_fallback(ollama_server: OllamaServer) -> OllamaServer:
+    """The loopback server with the fallback installed too, both answering distinct gate-passing captions."""
     ollama_server.add_model(FALLBACK, size_vram=4 * 2**30, size=4 * 2**30, family="llama")
     replies = Replies()
     ollama_server.behave(PRIMARY, reply=replies)
     ollama_server.behave(FALLBACK, reply=replies)
     return ollama_server
+
+
+@pytest.fixture
+def server(ollama_server: OllamaServer) -> OllamaServer:
+    return with_fallback(ollama_server)
 
 
 def make_settings(settings, *urls: str, parallel: int = 2, **changes):
@@ -142,8 +147,9 @@ def test_success_prefills_rows_with_provenance_and_one_structured_request(db, se
         assert p.gate_status == "pass" and p.attempts == 0 and p.ai_at is not None
     assert len({row(pid).caption for pid in ids}) == 3
 
-    reqs = [r for r in server.generation_requests(PRIMARY) if r.body.get("messages")]
-    assert len(reqs) == 3  # one request per photo
+    reqs = server.caption_requests(PRIMARY)
+    assert len(reqs) == 3  # one caption request per photo
+    assert len(server.verify_requests(PRIMARY)) == 3  # and one verifier request (ollama.verify defaults on)
     body = reqs[0].body
     assert body["stream"] is False and body["think"] is False and body["keep_alive"] == "10m"
     assert body["format"]["properties"].keys() >= {"caption", "alt_text", "keywords"}
@@ -185,15 +191,26 @@ def test_primary_failure_goes_to_fallback_with_retry_log(db, settings, bus, serv
     assert p.attempts == 0  # the stage succeeded: the failure count starts again
 
 
-def test_missing_primary_model_404_names_the_pull_command(db, settings, bus, server):
+def test_missing_primary_model_stops_captioning_once_without_charging_or_quarantining(db, settings, bus, server):
     server.remove_model(PRIMARY)
-    s = make_settings(settings, server.url)
-    ids = make_rows(s, 1)
-    run_stage(s, bus, ids)
-    assert row(ids[0]).ai_model == FALLBACK
-    assert any(f"run `ollama pull {PRIMARY}`" in t for t in lines(bus))  # setup warns once
-    retry = lines(bus, "[RETRY]")[0]
-    assert "is not installed" in retry and f"ollama pull {PRIMARY}" in retry
+    s = make_settings(settings, server.url, max_attempts=1)
+    ids = make_rows(s, 3)
+    with pytest.raises(CaptioningUnavailable) as err:
+        run_stage(s, bus, ids)
+    assert f"ollama pull {PRIMARY}" in str(err.value) and "stay 'scored'" in str(err.value)
+    for pid in ids:  # nothing asked, nothing charged: after `ollama pull` the next run captions them
+        assert (row(pid).state, row(pid).attempts) == ("scored", 0)
+    assert not server.caption_requests()
+
+
+def test_primary_uninstalled_mid_run_is_reported_once_and_rows_wait_uncharged(db, settings, bus, server):
+    s = make_settings(settings, server.url, parallel=1, max_attempts=1)
+    ids = make_rows(s, 4)
+    run_stage(s, bus, ids, before=lambda _: server.remove_model(PRIMARY))  # after setup's listing said it was there
+    assert {(row(p).state, row(p).attempts) for p in ids} == {("scored", 0)}  # not quarantined at max_attempts=1
+    config = lines(bus, "[CONFIG]")
+    assert len(config) == 1 and f"ollama pull {PRIMARY}" in config[0] and "captioning stops" in config[0]
+    assert not lines(bus, "[QUARANTINE]") and not server.caption_requests(FALLBACK)
 
 
 def test_gate_blocked_primary_text_tries_the_fallback(db, settings, bus, server):
@@ -315,8 +332,8 @@ def test_rows_are_spread_across_hosts_up_to_their_parallel_limits(db, settings, 
         ids = make_rows(s, 8)
         run_stage(s, bus, ids)
         assert {row(p).state for p in ids} == {"prefilled"}
-        a = len([r for r in server.generation_requests(PRIMARY) if r.body.get("messages")])
-        b = len([r for r in other.generation_requests(PRIMARY) if r.body.get("messages")])
+        a = len(server.caption_requests(PRIMARY))
+        b = len(other.caption_requests(PRIMARY))
         assert a + b == 8 and a >= 2 and b >= 2
         assert server.max_in_flight <= 2 and other.max_in_flight <= 2
     finally:

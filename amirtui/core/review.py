@@ -254,6 +254,7 @@ def approve(photo_id: int, *, override: bool = False, reason: str = "", bus: Eve
     token = _token or _new_token()
     repo.transition(photo_id, State.APPROVED, reason=f"{why} [decision {token}]", actor=ACTOR, bus=bus,
                     expect=[p.state], **fields)
+    _record_human(photo_id)
     return get_row(photo_id)
 
 
@@ -267,10 +268,18 @@ def reject(photo_id: int, *, reason: str = "", bus: EventBus | None = None, _tok
         repo.transition(photo_id, State.REJECTED, reason=f"{reason or 'rejected'} [decision {token}]", actor=ACTOR,
                         expect=[p.state])
         repo.release_name(photo_id, "rejected in review")
+    _record_human(photo_id)
     _drop_model_image(photo_id)
     if bus is not None:
         bus.emit(RowChanged(photo_id=photo_id, from_state=p.state, to_state=State.REJECTED.value, reason="rejected"))
     return get_row(photo_id)
+
+
+def _record_human(photo_id: int) -> None:
+    """The human outcome into the metadata_quality record (imported here: review must not load captioning early)."""
+    from .captioning.record import record_human
+
+    record_human(photo_id)
 
 
 def _pending_state(p: Photo) -> State:
@@ -294,6 +303,7 @@ def _restore(p: Photo, to: State, reason: str, bus: EventBus | None, settings: A
                         "enter a new filename in the editor before approving")
                 to = State.NEEDS_WORK
         repo.transition(p.id, to, reason=reason, actor=ACTOR, expect=[p.state], **fields)
+    _record_human(p.id)
     if bus is not None:
         bus.emit(RowChanged(photo_id=p.id, from_state=p.state, to_state=to.value, reason=reason))
     return "; ".join(n for n in (note, _bring_back_model_image(p.id, settings)) if n)

@@ -125,17 +125,22 @@ def _regate(photo_id: int, language: str, bus: EventBus | None) -> None:
     # imported here: the gate loads its phrase lists on first use, and review queries must not pay for that
     from .captioning.context import gate_context, published_text
     from .captioning.gate import check
+    from .captioning.record import record_human, verifier_reasons
 
     p = Photo.get_by_id(photo_id)
     verdict = check(p.caption, p.alt_text, p.keywords or [], context=gate_context(p, language, published_text()))
-    gate = dict(gate_status=verdict.status, gate_reasons=verdict.as_json())
+    # the verifier's verdict holds while the text is still the AI text it judged (a revert brings it back)
+    claims = verifier_reasons(p)
+    blocked = not verdict.passed or any(c == "unsupported_claim" for c, _ in claims)
+    gate = dict(gate_status="needs_work" if blocked else "pass", gate_reasons=verdict.as_json() + claims)
     current = State(p.state)
-    target = State.PREFILLED if verdict.passed else State.NEEDS_WORK
+    target = State.NEEDS_WORK if blocked else State.PREFILLED
     if current in REVIEWABLE and current != target:
-        repo.transition(photo_id, target, reason=f"edited: gate {verdict.summary()}"[:500], actor=ACTOR, bus=bus,
+        repo.transition(photo_id, target, reason=(f"edited: gate {verdict.summary()}" + "".join(f"; {c} ({d})" for c, d in claims))[:500], actor=ACTOR, bus=bus,
                         expect=[current], **gate)
     else:
         repo.update_fields(photo_id, **gate)
+    record_human(photo_id)
 
 
 def revert_text(photo_id: int, *, language: str = "en", bus: EventBus | None = None) -> PhotoDetail:

@@ -53,6 +53,19 @@ class Behaviour:
     schema_violation: bool = False
     stream_error_after: int | None = None
     reply: Reply | None = None
+    think_block: str | None = None
+    answer_in_thinking: bool = False
+
+
+#: The top-level property that marks a request as amirtui's claim-verifier request (see ``is_verify_request``).
+VERIFY_KEY = "verdicts"
+
+
+def is_verify_request(body: dict) -> bool:
+    """True for amirtui's verifier requests: their ``format`` schema asks for a ``verdicts`` array. They get their own
+    scripted behaviour (``behave_verify`` / ``queue_verify``) so a caption reply builder is never consumed by them."""
+    fmt = body.get("format")
+    return isinstance(fmt, dict) and VERIFY_KEY in (fmt.get("properties") or {})
 
 
 @dataclass
@@ -133,16 +146,33 @@ def default_reply(request: dict) -> dict:
     }
 
 
-def _fill_schema(content: dict, schema: Any) -> dict:
+def _example(spec: Any, key: str, index: int = 0) -> Any:
+    """A value that fits ``spec``: the first enum value, ``minItems`` filled items, numbered integers, nested objects
+    (what a constrained model would produce when it has nothing better to say)."""
+    if not isinstance(spec, dict):
+        return f"example {key}"
+    if spec.get("enum"):
+        return spec["enum"][0]
+    kind = spec.get("type")
+    if kind == "array":
+        items = spec.get("items")
+        if isinstance(items, dict) and items:
+            return [_example(items, key, i) for i in range(int(spec.get("minItems") or 1))]
+        return ["example"]
+    if kind == "object":
+        return _fill_schema({}, spec, index)
+    if kind == "integer":
+        return index + 1
+    return {"number": 0.5, "boolean": True}.get(kind, f"example {key}")
+
+
+def _fill_schema(content: dict, schema: Any, index: int = 0) -> dict:
     """Add type-appropriate values for schema properties the reply does not have, so replies fit any schema."""
     if not isinstance(schema, dict):
         return content
     for key, spec in (schema.get("properties") or {}).items():
-        if key in content:
-            continue
-        kind = spec.get("type") if isinstance(spec, dict) else None
-        content[key] = {"array": ["example"], "number": 0.5, "integer": 1, "boolean": True,
-                        "object": {}}.get(kind, f"example {key}")
+        if key not in content:
+            content[key] = _example(spec, key, index)
     return content
 
 
@@ -160,6 +190,8 @@ class OllamaServer:
         self.max_in_flight = 0
         self._behaviour: dict[str, Behaviour] = {}
         self._queued: dict[str, deque[Behaviour]] = {}
+        self._verify_behaviour: dict[str, Behaviour] = {}
+        self._verify_queued: dict[str, deque[Behaviour]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._conns: set[socket.socket] = set()
@@ -189,10 +221,30 @@ class OllamaServer:
         with self._lock:
             self._queued.setdefault(model, deque()).append(Behaviour(**behaviour))
 
+    def behave_verify(self, model: str, **changes: Any) -> None:
+        """Like :meth:`behave`, for verifier requests only (see :func:`is_verify_request`). Unscripted verifier
+        requests get a schema-filled answer: every claim ``supported``."""
+        with self._lock:
+            self._verify_behaviour[model] = replace(self._verify_behaviour.get(model, Behaviour()), **changes)
+
+    def queue_verify(self, model: str, **behaviour: Any) -> None:
+        """Like :meth:`queue`, for the next verifier request for ``model`` only."""
+        with self._lock:
+            self._verify_queued.setdefault(model, deque()).append(Behaviour(**behaviour))
+
+    def verify_requests(self, model: str | None = None) -> list[RecordedRequest]:
+        """The recorded verifier requests (optionally for one model)."""
+        return [r for r in self.generation_requests(model) if is_verify_request(r.body or {})]
+
+    def caption_requests(self, model: str | None = None) -> list[RecordedRequest]:
+        """The recorded generation requests with messages that are not verifier requests (optionally one model)."""
+        return [r for r in self.generation_requests(model)
+                if (r.body or {}).get("messages") and not is_verify_request(r.body or {})]
+
     def reset(self, model: str | None = None) -> None:
         """Forget scripted behaviour (for one model, or all) and the request statistics."""
         with self._lock:
-            for table in (self._behaviour, self._queued):
+            for table in (self._behaviour, self._queued, self._verify_behaviour, self._verify_queued):
                 table.pop(model, None) if model else table.clear()
             self.requests.clear()
             self.max_in_flight = self.in_flight
@@ -253,12 +305,14 @@ class OllamaServer:
         self.stop()
 
     # ---- used by the handler ---------------------------------------------------------------------------
-    def _next_behaviour(self, model: str) -> Behaviour:
+    def _next_behaviour(self, model: str, verify: bool = False) -> Behaviour:
         with self._lock:
-            pending = self._queued.get(model)
+            queued, standing = ((self._verify_queued, self._verify_behaviour) if verify
+                                else (self._queued, self._behaviour))
+            pending = queued.get(model)
             if pending:
                 return pending.popleft()
-            return self._behaviour.get(model, Behaviour())
+            return standing.get(model, Behaviour())
 
     def _wait(self, seconds: float) -> bool:
         """Sleep up to ``seconds`` unless the server stops; True when the server is stopping."""
@@ -397,7 +451,7 @@ class _Handler(BaseHTTPRequestHandler):
         if model is None:
             self._error(404, f'model "{name}" not found, try pulling it first')
             return
-        behaviour = owner._next_behaviour(name)
+        behaviour = owner._next_behaviour(name, verify=is_verify_request(body))
         if behaviour.hang and owner._wait(behaviour.hang):
             return
         if owner._wait(behaviour.latency):
@@ -424,10 +478,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, done)
             return
         content = self._content(body, behaviour)
+        thinking = ""
+        if behaviour.answer_in_thinking:
+            thinking, content = f"The user wants JSON. Looking at the image first.\n{content}", ""
+        elif behaviour.think_block is not None:
+            content = f"<think>{behaviour.think_block}</think>\n{content}"
         if stream:
-            self._stream(name, content, behaviour, chat=chat)
+            self._stream(name, content, behaviour, chat=chat, thinking=thinking)
         else:
-            self._send_json(200, self._final(name, content, chat=chat, full=True))
+            final = self._final(name, content, chat=chat, full=True)
+            if thinking and chat:
+                final["message"]["thinking"] = thinking
+            elif thinking:
+                final["thinking"] = thinking
+            self._send_json(200, final)
 
     def _content(self, body: dict, behaviour: Behaviour) -> str:
         if behaviour.malformed:
@@ -438,7 +502,10 @@ class _Handler(BaseHTTPRequestHandler):
         if "messages" not in body:  # /api/generate: present images at the top level to the reply builder
             request = {**body, "messages": [{"role": "user", "content": body.get("prompt", ""),
                                              "images": body.get("images") or []}]}
-        reply = (behaviour.reply or default_reply)(request)
+        if behaviour.reply is None and is_verify_request(body):
+            reply: dict | str = {}  # filled from the schema below: every claim "supported"
+        else:
+            reply = (behaviour.reply or default_reply)(request)
         if isinstance(reply, str):
             return reply
         return json.dumps(_fill_schema(dict(reply), body.get("format")), ensure_ascii=False)
@@ -454,13 +521,18 @@ class _Handler(BaseHTTPRequestHandler):
                     "eval_count": tokens, "eval_duration": 700_000_000})
         return out
 
-    def _stream(self, name: str, content: str, behaviour: Behaviour, *, chat: bool) -> None:
+    def _stream(self, name: str, content: str, behaviour: Behaviour, *, chat: bool, thinking: str = "") -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/x-ndjson")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         pieces = [content[i:i + 12] for i in range(0, len(content), 12)] or [""]
         try:
+            for i in range(0, len(thinking), 12):  # thinking tokens come first, as in Ollama
+                chunk = {"model": name, "created_at": _now(), "done": False}
+                chunk.update({"message": {"role": "assistant", "content": "", "thinking": thinking[i:i + 12]}}
+                             if chat else {"response": "", "thinking": thinking[i:i + 12]})
+                self._chunk(chunk)
             for index, piece in enumerate(pieces):
                 if behaviour.stream_error_after is not None and index >= behaviour.stream_error_after:
                     message = behaviour.error[1] if behaviour.error else "llama runner process has terminated"
@@ -481,4 +553,5 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-__all__ = ["Behaviour", "FakeModel", "OllamaServer", "RecordedRequest", "default_reply"]
+__all__ = ["Behaviour", "FakeModel", "OllamaServer", "RecordedRequest", "VERIFY_KEY", "default_reply",
+           "is_verify_request"]

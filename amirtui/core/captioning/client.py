@@ -15,13 +15,14 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Awaitable, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 import httpx
 import ollama
 
 from ..events import EventBus
-from .schema import CaptionReply, ReplyInvalid, parse_reply, reply_schema
+from .ollama_errors import CaptionError, _describe, _host_error, _HostFailed, _response_error
+from .schema import ReplyInvalid, parse_reply, reply_schema
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...config import OllamaConfig
@@ -30,19 +31,6 @@ T = TypeVar("T")
 GIB = 1024**3
 #: Consecutive read timeouts after which a host counts as "stopped answering" (one slow answer is not enough).
 HOST_TIMEOUT_STRIKES = 3
-
-
-class CaptionError(Exception):
-    """One caption request failed. ``kind``: timeout, connection, not_found, server, busy, bad_request, stream,
-    malformed, schema, watchdog, cancelled, no_host."""
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-
-    def __str__(self) -> str:
-        return self.detail
 
 
 @dataclass
@@ -57,6 +45,14 @@ class HostSlot:
     down_reason: str = ""
     in_flight: int = 0
     strikes: int = 0
+    models: set[str] | None = None
+    """Installed model names from the last probe (None: not probed; then every model is tried)."""
+
+    def has(self, model: str) -> bool:
+        """Whether the host lists ``model`` (a name without a tag means ``:latest``); True when not probed."""
+        if self.models is None:
+            return True
+        return model in self.models or (":" not in model and f"{model}:latest" in self.models)
 
 
 @dataclass
@@ -68,14 +64,6 @@ class InFlight:
     host: str
     started: float = field(default_factory=time.monotonic)
     cancelled_by_watchdog: bool = False
-
-
-def _host_error(exc: BaseException) -> bool:
-    """Errors that mean "this host is not answering" (as opposed to "this request/model failed")."""
-    if isinstance(exc, (ConnectionError, httpx.ConnectTimeout)):  # the client turns httpx.ConnectError into the first
-        return True
-    # connection reset / closed mid-answer: the server went away; read timeouts are handled as strikes instead
-    return isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException)
 
 
 class OllamaPool:
@@ -92,6 +80,8 @@ class OllamaPool:
         self._inflight: dict[asyncio.Task[Any], InFlight] = {}
         self._last_progress = time.monotonic()
         self._watchdog: concurrent.futures.Future[None] | None = None
+        self._missing: dict[str, str] = {}
+        self._missing_lock = threading.Lock()
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -181,11 +171,31 @@ class OllamaPool:
             self._log(f"[HOST-DOWN] Ollama host {host.url} stopped answering ({reason}); taken out for the rest of "
                       f"this run, {left} host(s) left", warning=True)
 
-    def _pick(self) -> HostSlot:
+    def mark_missing(self, model: str, detail: str) -> bool:
+        """Remember that ``model`` is not installed (a configuration error, not a row's failure); True the first
+        time, so the caller reports it once per run."""
+        with self._missing_lock:
+            if model in self._missing:
+                return False
+            self._missing[model] = detail
+            return True
+
+    def missing(self, model: str) -> str | None:
+        """Why ``model`` is unusable in this run (not installed), or None."""
+        with self._missing_lock:
+            return self._missing.get(model)
+
+    def _pick(self, model: str | None = None) -> HostSlot:
         alive = self.alive_hosts()
         if not alive:
             why = "; ".join(f"{h.url}: {h.down_reason}" for h in self.hosts)
             raise CaptionError("no_host", f"no Ollama host is answering ({why})")
+        if model is not None:
+            having = [h for h in alive if h.has(model)]
+            if not having:  # every live host said so in its listing: Ollama's own 404, without the round trip
+                where = ", ".join(h.url for h in alive)
+                raise CaptionError("not_found", f"model '{model}' is not installed on {where} (run: ollama pull {model})")
+            alive = having
         start = next(self._rr)
         order = alive[start % len(alive):] + alive[: start % len(alive)]  # rotate so ties spread across hosts
         return min(order, key=lambda h: h.in_flight / h.parallel)
@@ -198,6 +208,7 @@ class OllamaPool:
                 assert h.client is not None
                 listing = await asyncio.wait_for(h.client.list(), self.cfg.connect_timeout + 5)
                 out[h.url] = [m.model or "" for m in listing.models]
+                h.models = set(out[h.url])
             except Exception as exc:  # any failure here means the host is unusable for this run
                 reason = _describe(exc, self.cfg.connect_timeout + 5)
                 out[h.url] = reason
@@ -208,26 +219,32 @@ class OllamaPool:
 
     async def chat_once(
         self, model: str, messages: list[dict[str, Any]], *, photo_id: int | None = None, seed: int | None = None,
-        stream: bool = False,
-    ) -> CaptionReply:
-        """One validated caption reply from ``model`` on the least busy live host; raises :class:`CaptionError`.
+        stream: bool = False, schema: dict[str, Any] | None = None, parse: Callable[[str, str], Any] | None = None,
+        num_predict: int | None = None, count_strikes: bool = True,
+    ) -> Any:
+        """One validated reply from ``model`` on the least busy live host; raises :class:`CaptionError`.
 
+        Default: a caption (``format`` = the caption schema, parsed by :func:`parse_reply`); the verifier passes its
+        own ``schema`` and ``parse(content, thinking)``. Both share hosts, parallel limits, timeouts and the watchdog.
         A host that refuses connections is taken out and the request goes to the next host (not a model failure).
         """
         while True:
-            host = self._pick()
+            host = self._pick(model)
             host.in_flight += 1  # before any await: the next _pick sees it
             try:
                 assert host.sem is not None
                 async with host.sem:
-                    return await self._request(host, model, messages, photo_id=photo_id, seed=seed, stream=stream)
+                    return await self._request(host, model, messages, photo_id=photo_id, seed=seed, stream=stream,
+                                               schema=schema, parse=parse or parse_reply, num_predict=num_predict,
+                                               count_strikes=count_strikes)
             except _HostFailed as exc:
                 self.take_out(host, exc.reason)
             finally:
                 host.in_flight -= 1
 
     async def _request(self, host: HostSlot, model: str, messages: list[dict[str, Any]], *, photo_id: int | None,
-                       seed: int | None, stream: bool) -> CaptionReply:
+                       seed: int | None, stream: bool, schema: dict[str, Any] | None,
+                       parse: Callable[[str, str], Any], num_predict: int | None, count_strikes: bool) -> Any:
         task = asyncio.current_task()
         assert task is not None and host.client is not None
         if not self._inflight:
@@ -235,7 +252,7 @@ class OllamaPool:
         entry = InFlight(photo_id, model, host.url)
         self._inflight[task] = entry
         opts = self.cfg.options
-        options: dict[str, Any] = {"temperature": opts.temperature, "num_predict": opts.num_predict,
+        options: dict[str, Any] = {"temperature": opts.temperature, "num_predict": num_predict or opts.num_predict,
                                    "num_ctx": opts.num_ctx}
         if seed is not None or opts.seed is not None:
             options["seed"] = seed if seed is not None else opts.seed
@@ -243,25 +260,28 @@ class OllamaPool:
         try:
             while True:
                 try:
-                    content = await asyncio.wait_for(
-                        self._send(host.client, model, messages, options, think, stream), self.cfg.request_timeout)
+                    content, thinking = await asyncio.wait_for(
+                        self._send(host.client, model, messages, options, think, stream, schema),
+                        self.cfg.request_timeout)
                     break
                 except ollama.ResponseError as exc:
                     if exc.status_code == 400 and "thinking" in str(exc.error) and think is not None:
                         think = None  # older/non-thinking models refuse the field itself: ask again without it
                         continue
                     raise
-            host.strikes = 0
-            return parse_reply(content)
+            if count_strikes:
+                host.strikes = 0
+            return parse(content, thinking)
         except ReplyInvalid as exc:
-            raise CaptionError(exc.kind, exc.detail) from None
+            raise CaptionError(exc.kind, exc.detail, exc.raw_sha256) from None
         except asyncio.CancelledError:
             if entry.cancelled_by_watchdog:
                 raise CaptionError("watchdog", f"cancelled by the idle watchdog after {self.cfg.idle_watchdog:g}s "
                                                "without progress") from None
             raise
         except (asyncio.TimeoutError, httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout):
-            host.strikes += 1
+            # the verifier's timeouts are its own outage (see verify.Verifier), not proof the host stopped answering
+            host.strikes += 1 if count_strikes else 0
             if host.strikes >= HOST_TIMEOUT_STRIKES:
                 self.take_out(host, f"{host.strikes} requests in a row timed out")
             raise CaptionError("timeout", f"no answer within {self.cfg.request_timeout:g}s") from None
@@ -278,19 +298,23 @@ class OllamaPool:
             self._last_progress = time.monotonic()
 
     async def _send(self, client: ollama.AsyncClient, model: str, messages: list[dict[str, Any]],
-                    options: dict[str, Any], think: bool | None, stream: bool) -> str:
-        common: dict[str, Any] = dict(model=model, messages=messages, format=reply_schema(), options=options,
-                                      keep_alive=self.cfg.keep_alive)
+                    options: dict[str, Any], think: bool | None, stream: bool,
+                    schema: dict[str, Any] | None) -> tuple[str, str]:
+        """(content, thinking) of one answer; a thinking model may answer in ``thinking`` despite ``think=false``."""
+        common: dict[str, Any] = dict(model=model, messages=messages, format=schema or reply_schema(),
+                                      options=options, keep_alive=self.cfg.keep_alive)
         if think is not None:
             common["think"] = think
         if not stream:
             response = await client.chat(stream=False, **common)
-            return response.message.content or ""
+            return response.message.content or "", getattr(response.message, "thinking", None) or ""
         parts: list[str] = []
+        thoughts: list[str] = []
         async for chunk in await client.chat(stream=True, **common):
             self._last_progress = time.monotonic()  # tokens arriving are progress for the watchdog
             parts.append(chunk.message.content or "")
-        return "".join(parts)
+            thoughts.append(getattr(chunk.message, "thinking", None) or "")
+        return "".join(parts), "".join(thoughts)
 
     # ---------------------------------------------------------------- watchdog
 
@@ -317,7 +341,10 @@ class OllamaPool:
 
     async def warm_up_and_runtime(self, model: str) -> str:
         """Load ``model`` on the first live host with an empty request, then describe it from ``/api/ps``."""
-        host = self._pick()
+        try:
+            host = self._pick(model)
+        except CaptionError as exc:
+            return f"Ollama runtime: model={model} not loaded ({exc.detail})"
         assert host.client is not None
         try:
             await asyncio.wait_for(host.client.chat(model=model, keep_alive=self.cfg.keep_alive),
@@ -329,37 +356,6 @@ class OllamaPool:
             if model in (entry.model, entry.name):
                 return format_runtime(model, int(entry.size or 0), int(entry.size_vram or 0), entry.context_length)
         return f"Ollama runtime: model={model} not listed by {host.url}/api/ps after warm-up"
-
-
-class _HostFailed(Exception):
-    """Internal: the host did not answer at all; the caller takes it out and tries another."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _response_error(exc: ollama.ResponseError, model: str, url: str) -> CaptionError:
-    code, text = exc.status_code, str(exc.error)
-    if code == 404:
-        return CaptionError("not_found", f"model '{model}' is not installed on {url} (run: ollama pull {model})")
-    if code == -1:
-        return CaptionError("stream", f"stream broke mid-way: {text}")
-    if code == 503:
-        return CaptionError("busy", f"Ollama is busy (503: {text})")
-    if code >= 500:
-        return CaptionError("server", f"Ollama error {code}: {text}")
-    return CaptionError("bad_request", f"Ollama refused the request ({code}: {text})")
-
-
-def _describe(exc: BaseException, timeout: float) -> str:
-    if isinstance(exc, ConnectionError) or isinstance(exc, httpx.ConnectError):
-        return "connection refused"
-    if isinstance(exc, (asyncio.TimeoutError, httpx.TimeoutException)):
-        return f"no answer within {timeout:g}s"
-    if isinstance(exc, ollama.ResponseError):
-        return f"HTTP {exc.status_code}: {exc.error}"
-    return f"{type(exc).__name__}: {exc}"
 
 
 def format_runtime(model: str, size: int, size_vram: int, context: int | None) -> str:

@@ -1,6 +1,7 @@
 """The prefill QC report: ``data/prefill_qc_last.json``, one per captioning run, shown in the run summary.
 
-Summary counts (rows, outcome per state, duplicates by kind, retries) and every flagged row with its reasons.
+Summary counts (rows, outcome per state, duplicates by kind, retries, verifier results) and every flagged row with
+its reasons. The stage builds it from the same ``metadata_quality`` records it writes (:meth:`QcReport.from_records`).
 """
 
 from __future__ import annotations
@@ -37,15 +38,31 @@ class QcReport:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, photo_id: int, file_name: str | None, state: str, reasons: Sequence[Sequence[str]] = (), *,
-            model: str | None = None, used_fallback: bool = False, failures: Sequence[Sequence[str]] = ()) -> None:
-        """Record one row's outcome (state after the stage, gate reasons, model used, request failures)."""
+            model: str | None = None, used_fallback: bool = False, failures: Sequence[Sequence[str]] = (),
+            verifier: dict[str, Any] | None = None) -> None:
+        """Record one row's outcome (state after the stage, gate reasons, model used, request failures, verifier)."""
         with self._lock:
             self.rows.append({
                 "id": photo_id, "file_name": file_name, "state": state, "model": model,
                 "used_fallback": used_fallback,
                 "reasons": [{"code": r[0], "detail": r[1]} for r in reasons],
                 "failures": [{"model": f[0], "reason": f[1]} for f in failures],
+                "verifier": verifier,
             })
+
+    def add_records(self, records: Sequence[Any]) -> None:
+        """Add the rows of one stage session from its ``metadata_quality`` records (several attempts per row: the
+        chosen or last one gives the outcome, the failed requests are listed)."""
+        by_photo: dict[int, list[Any]] = {}
+        for rec in records:
+            by_photo.setdefault(rec.photo_id, []).append(rec)
+        for photo_id, recs in by_photo.items():
+            final = next((r for r in reversed(recs) if r.outcome_state), recs[-1])
+            chosen = next((r for r in recs if r.chosen), None)
+            failures = [(r.model, r.error) for r in recs if r.error and r.role != "none"]
+            self.add(photo_id, final.photo.file_name, final.outcome_state or "scored", final.reasons or [],
+                     model=chosen.model if chosen else None, used_fallback=bool(chosen and chosen.role == "fallback"),
+                     failures=failures, verifier=chosen.verification if chosen else None)
 
     def as_dict(self) -> dict[str, Any]:
         """The report: summary + flagged rows."""
@@ -53,7 +70,9 @@ class QcReport:
             rows = list(self.rows)
         states = Counter(r["state"] for r in rows)
         codes = Counter(reason["code"] for r in rows for reason in r["reasons"])
-        flagged = [r for r in rows if r["state"] != "prefilled"]
+        flagged = [r for r in rows if r["state"] != "prefilled" or r["reasons"]]  # not_verified notes too
+        verified = [r["verifier"] for r in rows if r.get("verifier")]
+        timed = [v["seconds"] for v in verified if v.get("error") is None and v.get("verdicts")]
         return {
             "run_id": self.run_id,
             "prompt_version": PROMPT_VERSION,
@@ -71,6 +90,12 @@ class QcReport:
                 "flagged": len(flagged),
                 "duplicates": {code: codes.get(code, 0) for code in DUPLICATE_CODES},
                 "reasons": dict(sorted(codes.items())),
+                "verifier": {
+                    "checked": len(timed),
+                    "unsupported": sum(1 for v in verified if v.get("status") == "unsupported"),
+                    "not_verified": sum(1 for v in verified if v.get("status") == "not_verified"),
+                    "mean_seconds": round(sum(timed) / len(timed), 3) if timed else None,
+                },
             },
             "flagged": flagged,
         }
@@ -98,5 +123,10 @@ def summary_line(report: dict[str, Any]) -> str:
     """One line for the run summary: counts and duplicates by kind."""
     s = report["summary"]
     dups = ", ".join(f"{k} {v}" for k, v in s["duplicates"].items() if v) or "none"
-    return (f"Prefill QC: {s['rows']} rows — {s['prefilled']} prefilled, {s['needs_work']} needs work, "
+    line = (f"Prefill QC: {s['rows']} rows — {s['prefilled']} prefilled, {s['needs_work']} needs work, "
             f"{s['quarantined']} quarantined, {s['fallback_used']} via fallback; duplicates: {dups}")
+    v = s.get("verifier") or {}
+    if v.get("checked") or v.get("not_verified"):
+        line += (f"; verifier: {v['checked']} checked, {v['unsupported']} with unsupported claims, "
+                 f"{v['not_verified']} not verified")
+    return line

@@ -31,9 +31,10 @@ def installed(name: str, names: list[str]) -> bool:
 
 
 def model_status(settings: Any) -> list[HostStatus]:
-    """Per configured host: reachable? primary / fallback installed? (missing → ``ollama pull NAME``)."""
+    """Per configured host: reachable? primary / fallback / verifier model installed? (missing → ``ollama pull NAME``)."""
     cfg = settings.ollama
-    wanted = [m for m in (cfg.primary_model, cfg.fallback_model) if m]
+    wanted = list(dict.fromkeys(m for m in (cfg.primary_model, cfg.fallback_model,
+                                            cfg.verifier_model if cfg.verify else "") if m))
     with OllamaPool(cfg, None, source="preflight") as pool:
         listing = pool.call(pool.probe())
     out = []
@@ -71,7 +72,7 @@ def preflight_checks(settings: Any) -> list[Any]:
             checks.append(Check(name, RED, f"model(s) not installed: {', '.join(st.missing)}",
                                 fix=" ; ".join(st.fixes)))
         else:
-            checks.append(Check(name, GREEN, "primary and fallback models installed"))
+            checks.append(Check(name, GREEN, "primary, fallback and verifier models installed"))
     if any(st.reachable and not st.missing for st in statuses):
         line = runtime_line(settings)
         level = GREEN if "processor=GPU" in line and "partial" not in line else YELLOW

@@ -31,12 +31,17 @@ def _v2(db: pw.SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX IF NOT EXISTS photo_set_state ON photo (set_id, state)")
 
 
-def _v6(db: pw.SqliteDatabase) -> None:
+def _v3(db: pw.SqliteDatabase) -> None:
+    """metadata_quality: one line per caption attempt and its human outcome (idempotent: IF NOT EXISTS)."""
+    db.create_tables([m.MetadataQuality], safe=True)
+
+
+def _v4(db: pw.SqliteDatabase) -> None:
     """Perceptual fingerprints and series of photos; fingerprints of website photos that predate amirtui."""
     db.create_tables([m.Fingerprint, m.CatalogFingerprint], safe=True)
 
 
-MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_v1, _v2, _v6]
+MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_v1, _v2, _v3, _v4]
 LATEST_VERSION = len(MIGRATIONS)
 
 

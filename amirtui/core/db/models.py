@@ -275,5 +275,49 @@ class CatalogFingerprint(BaseModel):
     computed_at = pw.DateTimeField(default=utcnow)
 
 
-ALL_MODELS: list[type[BaseModel]] = [Meta, Run, PhotoSet, Photo, StateChange, Reservation, PublishStep, Refusal, TaxonomyEntry,
-                                     Fingerprint, CatalogFingerprint]
+class MetadataQuality(BaseModel):
+    """The proof table: one line per caption attempt of a row (model, prompt version, hash of the raw output, parsed
+    fields, gate verdict, verifier verdicts), and later the human outcome (decision, final text, edited or not).
+
+    ``role`` is primary | fallback for a model request, ``none`` for an outcome reached without one (no host,
+    captioning off, quarantined). ``session`` groups one captioning stage run (the QC report is built from it).
+    Mirrored to MySQL's ``metadata_quality`` table when the catalog is MySQL (rows with ``mirrored_at`` older than
+    ``updated_at``)."""
+
+    photo = pw.ForeignKeyField(Photo, backref="quality_records", on_delete="RESTRICT")
+    attempt = pw.IntegerField()  # 1, 2, … per photo, across runs and Generate
+    session = pw.CharField(index=True)
+    run_id = pw.IntegerField(null=True)
+    source = pw.CharField(default="caption")  # caption | generate
+    model = pw.CharField(null=True)
+    role = pw.CharField(default="primary")
+    prompt_version = pw.CharField(null=True)
+    raw_sha256 = pw.CharField(null=True)
+    error = pw.TextField(null=True)  # the request's failure ("kind: detail"), NULL when the model answered
+    caption = pw.TextField(null=True)
+    alt_text = pw.TextField(null=True)
+    keywords = JSONField(null=True)
+    gate_status = pw.CharField(null=True)  # pass | needs_work (NULL: no text to judge)
+    gate_reasons = JSONField(default=list)  # [[code, detail], …] of the gate
+    verify_status = pw.CharField(null=True)  # supported | unsupported | not_verified | NULL (not asked)
+    verification = JSONField(null=True)  # model, claims, verdicts, error, seconds
+    seconds = pw.FloatField(null=True)
+    chosen = pw.BooleanField(default=False)  # this attempt's text became the row's AI text
+    outcome_state = pw.CharField(null=True)  # the row's state after the stage (on the chosen / last record)
+    reasons = JSONField(default=list)  # every reason the row got (gate + unsupported_claim / not_verified)
+    created_at = pw.DateTimeField(default=utcnow)
+    human_decision = pw.CharField(null=True)  # approved | rejected | NULL (pending)
+    human_at = pw.DateTimeField(null=True)
+    final_caption = pw.TextField(null=True)
+    final_alt_text = pw.TextField(null=True)
+    final_keywords = JSONField(null=True)
+    human_edited = pw.BooleanField(null=True)  # the final text differs from this attempt's text
+    updated_at = pw.DateTimeField(default=utcnow, index=True)
+    mirrored_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("photo", "attempt"), True),)
+
+
+ALL_MODELS: list[type[BaseModel]] = [Meta, Run, PhotoSet, Photo, StateChange, Reservation, PublishStep, Refusal,
+                                     TaxonomyEntry, MetadataQuality, Fingerprint, CatalogFingerprint]

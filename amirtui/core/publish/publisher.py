@@ -254,6 +254,10 @@ class Publisher:
         try:
             with ThreadPoolExecutor(max_workers=n, thread_name_prefix="publish") as pool:
                 list(pool.map(work, ids))
+            if made and made[0].catalog is not None and not self.cancel.is_set():
+                from ..captioning.quality_mirror import mirror_safely  # the AI-text record follows the catalog
+
+                mirror_safely(made[0].catalog, self.bus)
         finally:
             for lane in made:
                 lane.target.close()
