@@ -17,6 +17,7 @@ from ..db.models import Photo, database, utcnow
 from ..events import RowChanged, StageProgressed
 from ..stage import Stage, StageContext
 from ..states import State
+from . import gate_lexicon
 from .client import OllamaPool
 from .context import gate_context, prompt_context, published_text
 from .flow import FlowResult, caption_with_fallback
@@ -104,6 +105,8 @@ class CaptionStage(Stage):
             self.skip_reason = "captioning is disabled (ollama.enabled: false)"
             ctx.bus.warning(f"{self.skip_reason}: rows go to review as needs_work for manual text", source=self.name)
             return
+        # The gate's WordNet (~1 s, ~70 MB) loads here, beside the model warm-up, not on the first row's answer.
+        threading.Thread(target=gate_lexicon.available, name="gate-lexicon", daemon=True).start()
         self.pool = OllamaPool(cfg, ctx.bus, source=self.name).start()
         listing = self.pool.call(self.pool.probe())
         alive = {url: names for url, names in listing.items() if isinstance(names, list)}
