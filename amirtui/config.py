@@ -108,7 +108,7 @@ class QualityConfig(Section):
     """The original system's QR mix, used when at least one of its learned metrics (LAION, NIMA, BRISQUE) ran."""
     qr_weights_offline: dict[str, float] = Field(
         default_factory=lambda: {
-            "piqe": 0.30, "blur": 0.20, "brightness": 0.15, "contrast": 0.15, "noise": 0.10, "blockiness": 0.10
+            "piqe": 0.30, "blur": 0.20, "brightness": 0.15, "noise": 0.15, "contrast": 0.10, "blockiness": 0.10
         }
     )
     """The QR mix when none of ``qr_weights``' learned metrics has weights here (no-weights metrics only)."""

@@ -1,12 +1,19 @@
-"""Benchmark (issue 4): quality scoring throughput on 24 MP JPEGs with the default offline metric set, on CPU.
+"""Benchmarks (issues 4 and 20): quality scoring throughput, and whether QR ranks damage correctly.
 
-Per photo it does what the scoring stage does when it has to start from the original: a Pillow ``draft`` decode at
-``quality.score_max_px`` (1024) plus every ready metric (the config's default list with an empty weights dir, i.e.
-PIQE) plus the classical blur/brightness/contrast. Metrics are loaded once (setup), as in a run; the load time and the
-one-off ``import pyiqa`` are reported separately. For reference it also times a full 24 MP decode + resize, the
-work a naive scorer would do per photo.
+**Throughput** (:func:`run`): 24 MP JPEGs with the default offline metric set, on CPU. Per photo it does what the
+scoring stage does when it has to start from the original: a Pillow ``draft`` decode at ``quality.score_max_px``
+(1024) plus every ready metric (the config's default list with an empty weights dir, i.e. PIQE) plus the classical
+measures. Metrics are loaded once (setup), as in a run; the load time and the one-off ``import pyiqa`` are reported
+separately. For reference it also times a full 24 MP decode + resize, the work a naive scorer would do per photo.
 
-Run: ``python -m benchmarks.bench_quality [n]`` from the project root; writes ``benchmarks/results/quality.json``.
+**Ranking** (:func:`run_ranking`): the repo's real camera photos (``tests/data/photos``) degraded at graded levels —
+Gaussian blur, noise, JPEG quality, over/under exposure, downscale-upscale — plus pyiqa's ``ResultsCalibra``
+reference/distorted pairs (shipped inside the pyiqa wheel). Targets on the offline default: every reference above its
+distorted version; per family, mean Spearman ρ(QR, severity) ≤ −0.8 and ≥ 90 % of level pairs ordered right. It
+also reports the QC band distribution of the real sample photos and the scoring cost per photo.
+
+Run: ``python -m benchmarks.bench_quality [n]`` (throughput, writes ``benchmarks/results/quality.json``) or
+``python -m benchmarks.bench_quality --ranking`` (writes ``benchmarks/results/quality_ranking.json``).
 """
 
 from __future__ import annotations
@@ -239,8 +246,7 @@ def ranking(photos: list[Path] | None = None, families: dict[str, tuple[float, .
         for fam, levels in families.items():
             rhos, ok, n, table = [], 0, 0, {}
             for p in photos:
-                with Image.open(p) as im:
-                    base = load_score_image(p, settings.quality.score_max_px)
+                base = load_score_image(p, settings.quality.score_max_px)
                 qrs = [qr(degrade(base, fam, lv, seed=i)) for i, lv in enumerate(levels)]
                 clean_qr[p.name] = qrs[0]
                 sev = list(range(len(levels)))
@@ -280,6 +286,73 @@ def ranking(photos: list[Path] | None = None, families: dict[str, tuple[float, .
     }
 
 
+def sample_photos() -> list[Path]:
+    """Every distinct real sample JPEG: all of ``tests/data/photos`` except the corrupted file and the seven extra
+    orientation copies of one picture (38 photos, from 100 px thumbnails to 640 px frames)."""
+    out = []
+    for p in sorted(PHOTOS_DIR.glob("*/*.jpg")):
+        if p.name == "corrupted.jpg" or (p.parent.name == "orientation" and p.name != "landscape_1.jpg"):
+            continue
+        out.append(p)
+    return out
+
+
+def sample_bands(settings: Settings | None = None) -> dict:
+    """QC band per real sample photo with the configured QR (offline default unless ``settings`` says otherwise)."""
+    from amirtui.core.quality.qr import BANDS, VERY_LOW
+    from amirtui.core.quality.stage import score_fields
+
+    with tempfile.TemporaryDirectory(prefix="amirtui-bench-bands-") as tmp:
+        settings = settings or Settings(base_dir=Path(tmp))
+        settings.quality.device = "cpu"
+        scorer = Scorer(load_metrics(settings)[0], warn=lambda m: None)
+        q = settings.quality
+        per_photo = {}
+        for p in sample_photos():
+            try:
+                f = score_fields(scorer.score(load_score_image(p, q.score_max_px)), dict(q.qr_weights),
+                                 dict(q.qr_weights_offline))
+            except ValueError:  # e.g. 284×25 px: too small to score (the stage marks such a row scoring_failed)
+                per_photo[f"{p.parent.name}/{p.name}"] = (None, "unscorable")
+                continue
+            per_photo[f"{p.parent.name}/{p.name}"] = (f["qr"], f["qc_band"])
+    counts = {name: 0 for _, name in BANDS} | {VERY_LOW: 0, "unscorable": 0}
+    for _, b in per_photo.values():
+        counts[b] += 1
+    return {"photos": len(per_photo), "bands": counts, "per_photo": per_photo}
+
+
+def run_ranking(out_dir: Path | str | None = None, *, quick: bool = False) -> dict:
+    """The ranking benchmark (all 11 photos; ``quick``: 3 photos) plus the sample band distribution; writes
+    ``quality_ranking.json``."""
+    photos = [PHOTOS_DIR / p for p in (RANKING_PHOTOS[:3] if quick else RANKING_PHOTOS)]
+    t = time.perf_counter()
+    result = ranking(photos)
+    result["sample_bands"] = {k: v for k, v in sample_bands().items() if k != "per_photo"}
+    result["wall_s"] = round(time.perf_counter() - t, 1)
+    result["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    out_path = (Path(out_dir) if out_dir else RESULTS.parent) / "quality_ranking.json"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def print_ranking(r: dict) -> None:
+    """A short text table of :func:`run_ranking`'s result."""
+    print(f"QR made of: {', '.join(r['metrics'])}; scoring {r['score_ms_per_photo_median']} ms/photo (median)")
+    print(f"{'family':<14} {'rho mean':>8} {'worst':>6} {'pairs ok':>8}  holds")
+    for fam, f in r["families"].items():
+        print(f"{fam:<14} {f['rho_mean']:>8} {f['rho_worst']:>6} {f['pairs_correct']:>8}  {f['holds']}")
+    for name, c in r["calibra"].items():
+        print(f"ResultsCalibra {name}: reference {c['ref']} vs distorted {c['dist']} → {'ok' if c['ref_above'] else 'WRONG'}")
+    print(f"clean ranking photos by band: {r['clean_bands']}")
+    print(f"all {r['sample_bands']['photos']} sample photos by band: {r['sample_bands']['bands']}")
+
+
 if __name__ == "__main__":
-    res = run(int(sys.argv[1]) if len(sys.argv) > 1 else 6)
-    print(json.dumps(res, indent=2))
+    if "--ranking" in sys.argv:
+        res = run_ranking(quick="--quick" in sys.argv)
+        print_ranking(res)
+    else:
+        res = run(int(sys.argv[1]) if len(sys.argv) > 1 else 6)
+        print(json.dumps(res, indent=2))

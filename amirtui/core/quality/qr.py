@@ -59,7 +59,7 @@ ORIGINAL_WEIGHTS: dict[str, float] = {
 #: The mix without learned metrics (the default of ``quality.qr_weights_offline``); measured by
 #: ``benchmarks/bench_quality.py``'s ranking benchmark.
 OFFLINE_WEIGHTS: dict[str, float] = {
-    "piqe": 0.30, "blur": 0.20, "brightness": 0.15, "contrast": 0.15, "noise": 0.10, "blockiness": 0.10,
+    "piqe": 0.30, "blur": 0.20, "brightness": 0.15, "noise": 0.15, "contrast": 0.10, "blockiness": 0.10,
 }
 
 #: (lower bound, band) from best to worst; anything below the last bound is "Very Low".
@@ -71,7 +71,7 @@ SHARP_MID = 800.0
 EXPOSURE_TARGET = 118.0
 """Mean luma that scores 10 (a mid-grey exposure)."""
 EXPOSURE_WIDTH = 60.0
-NOISE_FREE = 2.0
+NOISE_FREE = 1.0
 """Noise σ (levels, mid-grey) a clean photo shows anyway (JPEG, texture the estimator still sees): no penalty."""
 
 OFFLINE_NOTE = "QR from offline metrics only — `amirtui models fetch` adds NIMA/BRISQUE/LAION"
