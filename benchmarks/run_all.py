@@ -86,9 +86,11 @@ def _quality(s: dict, out: Path, args) -> list[tuple]:
     cal = k["calibra"]
     rows.append(("ResultsCalibra: reference QR above distorted", f"{sum(c['ref_above'] for c in cal.values())}"
                  f"/{len(cal)}", f"{len(cal)}/{len(cal)}", k["calibra_all_ref_above"]))
+    # --quick scores 3 of the 11 photos: the per-family targets are defined on the full set, so no verdict there
     for fam, f in k["families"].items():
-        rows.append((f"QR vs {fam}: mean ρ / pairs ordered", f"{f['rho_mean']} / {f['pairs_correct']:.0%}",
-                     "≤ −0.8 / ≥ 90 %", f["holds"]))
+        rows.append((f"QR vs {fam}: mean ρ / pairs ordered" + (" (3 photos)" if args.quick else ""),
+                     f"{f['rho_mean']} / {f['pairs_correct']:.0%}",
+                     "≤ −0.8 / ≥ 90 %" + (" (full run)" if args.quick else ""), None if args.quick else f["holds"]))
     rows.append(("QR scoring ms/photo (offline mix, ≤640 px)", k["score_ms_per_photo_median"], "info", None))
     bands = ", ".join(f"{b} {n}" for b, n in k["sample_bands"]["bands"].items() if n)
     rows.append((f"bands of the {k['sample_bands']['photos']} sample photos", bands, "info", None))

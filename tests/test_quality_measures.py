@@ -58,7 +58,7 @@ def test_blown_highlights_and_crushed_shadows_are_seen(photos_dir, name):
     good = _photo(photos_dir, name)
     over, under = _exposed(good, 2.0), _exposed(good, -3.0)
     g, o, u = classical_scores(good), classical_scores(over), classical_scores(under)
-    assert o.highlights > max(0.05, 3 * g.highlights)  # at +2 EV skies and walls turn pure white
+    assert o.highlights > g.highlights + 0.05  # at +2 EV skies and walls turn pure white
     assert u.shadows > g.shadows
     exp = {k: normalise("brightness", v.brightness, v.as_dict()) for k, v in (("g", g), ("o", o), ("u", u))}
     assert exp["o"] < exp["g"] - 2 and exp["u"] < exp["g"] - 2
