@@ -99,3 +99,16 @@ def test_harsh_jpeg_compression_shows_as_blockiness(photos_dir, name):
     c, b = classical_scores(clean), classical_scores(blocky)
     assert b.blockiness > c.blockiness + 0.3
     assert normalise("blockiness", b.blockiness) < normalise("blockiness", c.blockiness) - 3
+
+
+def test_dense_foliage_is_not_taken_for_noise(photos_dir):
+    # DSCN0010 and DSCN0012 are hillsides and trees full of fine leaves: texture everywhere, no noise to speak of
+    for name in ("gps/DSCN0010.jpg", "gps/DSCN0012.jpg"):
+        clean = _photo(photos_dir, name)
+        rng = np.random.default_rng(2)
+        noisy = Image.fromarray(np.clip(np.asarray(clean, dtype=np.float64) + rng.normal(0, 14, (*clean.size[::-1], 3)),
+                                        0, 255).astype(np.uint8))
+        c, n = classical_scores(clean), classical_scores(noisy)
+        assert c.noise < 1.5, (name, c.noise)
+        assert normalise("noise", c.noise, c.as_dict()) > 8
+        assert n.noise > c.noise + 2  # σ 14 per channel is still seen through the leaves

@@ -8,14 +8,14 @@ still says something, so a worse photo never ties with a better one on a cap):
 - ``brisque`` (~0–150, lower better; natural photos mostly 0–60): ``10 × (1 − v/100)``; 100 and worse → 0.
 - ``piqe`` (0–100, lower better): ``10 × (1 − v/100)``.
 - ``blur`` (Laplacian variance at the fixed 512 px scale, higher = sharper): a logistic curve in log space,
-  ``10 · t⁴ / (t⁴ + m⁴)`` with ``t = log10(1 + v)`` and ``m = log10(1 + SHARP_MID)``: 800 → 5, 3,000 → 6.7,
-  15,000 → 8.1, 50 → 1.1. No cap: a sharper photo always scores a little higher.
+  ``10 · t⁴ / (t⁴ + m⁴)`` with ``t = log10(1 + v)`` and ``m = log10(1 + SHARP_MID)``: 1,000 → 5, 3,000 → 6.4,
+  15,000 → 7.9, 300 → 3.2, 50 → 1.0. No cap: a sharper photo always scores a little higher.
 - ``brightness`` is the **exposure** component: a bell around mean luma :data:`EXPOSURE_TARGET` (10 at the target,
   9.5 at ±20 levels, 4.6 at ±75), times ``(1 − 1.5 · highlights)`` for blown-out pixels and ``(1 − 4 · shadows)`` for
   crushed blacks — a photo with a fifth of its pixels blown out loses 30 %, whatever its mean.
 - ``contrast`` (luma std): ``10 · (1 − exp(−v / 50))``: 25 → 3.9, 50 → 6.3, 75 → 7.8; never capped.
 - ``noise`` (σ in 8-bit levels at the fixed scale, rescaled to a mid-grey exposure so a dark photo's noise counts as
-  much as a bright one's): 10 up to :data:`NOISE_FREE` levels (what clean JPEGs show), then ``10 / (1 + (excess/6)²)``.
+  much as a bright one's): ``10 / (1 + (σ/3)²)``: 1 → 9.0, 3 → 5, 6 → 2.0. Clean photos measure 0–1.
 - ``blockiness`` (JPEG blocking, 0 = none): ``10 · exp(−v / 0.25)``.
 
 QR = Σ wᵢ·nᵢ / Σ wᵢ over the components that actually have a value, so a missing metric never drags QR down; rounded
@@ -66,13 +66,15 @@ OFFLINE_WEIGHTS: dict[str, float] = {
 BANDS: tuple[tuple[float, str], ...] = ((7.5, "Top"), (6.5, "Good"), (5.5, "Average"), (4.5, "Low"))
 VERY_LOW = "Very Low"
 
-SHARP_MID = 800.0
+SHARP_MID = 1000.0
 """Laplacian variance (fixed scale) that scores 5: clearly soft."""
+SHARP_EXP = 4.0
+"""Steepness of the sharpness curve (in log-variance)."""
 EXPOSURE_TARGET = 118.0
 """Mean luma that scores 10 (a mid-grey exposure)."""
 EXPOSURE_WIDTH = 60.0
-NOISE_FREE = 1.0
-"""Noise σ (levels, mid-grey) a clean photo shows anyway (JPEG, texture the estimator still sees): no penalty."""
+NOISE_SCALE = 3.0
+"""Noise σ (levels, at a mid-grey exposure) that halves the noise score."""
 
 OFFLINE_NOTE = "QR from offline metrics only — `amirtui models fetch` adds NIMA/BRISQUE/LAION"
 """The one wording used wherever the operator is told QR came from the offline set (preflight, review, summary)."""
@@ -92,7 +94,7 @@ def _get(raw: Raw, name: str, default: float) -> float:
 def _sharpness(v: float, raw: Raw) -> float:
     t = math.log10(1.0 + max(v, 0.0))
     m = math.log10(1.0 + SHARP_MID)
-    return 10.0 * t**4 / (t**4 + m**4)
+    return 10.0 * t**SHARP_EXP / (t**SHARP_EXP + m**SHARP_EXP)
 
 
 def _exposure(v: float, raw: Raw) -> float:
@@ -104,8 +106,8 @@ def _exposure(v: float, raw: Raw) -> float:
 
 def _noise(v: float, raw: Raw) -> float:
     mean = _get(raw, "brightness", EXPOSURE_TARGET)
-    excess = max(0.0, max(v, 0.0) * EXPOSURE_TARGET / max(mean, 20.0) - NOISE_FREE)
-    return 10.0 / (1.0 + (excess / 6.0) ** 2)
+    sigma = max(v, 0.0) * EXPOSURE_TARGET / max(mean, 20.0)
+    return 10.0 / (1.0 + (sigma / NOISE_SCALE) ** 2)
 
 
 #: component → f(raw value, all raw values) → 0–10 before clamping.
