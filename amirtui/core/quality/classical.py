@@ -65,7 +65,7 @@ def at_fixed_scale(y: np.ndarray, long_side: int = FIXED_SCALE_PX) -> np.ndarray
     if max(h, w) <= long_side:
         return y
     f = long_side / max(h, w)
-    im = Image.fromarray(y.astype(np.float32), mode="F")
+    im = Image.fromarray(y.astype(np.float32))  # float32 → Pillow mode "F"
     # LANCZOS: a proper low-pass, so a 640 px and a 1600 px copy of one picture measure alike (BOX: up to 2× apart)
     size = (max(3, round(w * f)), max(3, round(h * f)))
     return np.asarray(im.resize(size, Image.Resampling.LANCZOS), dtype=np.float64)
