@@ -21,7 +21,9 @@ from .core.errors import ConfigError
 
 _SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token")
 #: QR components the scorer knows (kept equal to amirtui.core.quality.qr.COMPONENT_SOURCE by a test).
-QR_COMPONENTS = ("clip_aesthetic", "nima", "brisque", "piqe", "blur", "brightness", "contrast")
+QR_COMPONENTS = (
+    "clip_aesthetic", "nima", "brisque", "piqe", "blur", "brightness", "contrast", "noise", "blockiness",
+)
 
 
 class Section(BaseModel):
@@ -123,9 +125,16 @@ class QualityConfig(Section):
             "clip_aesthetic": 0.23, "nima": 0.20, "blur": 0.17, "brightness": 0.17, "contrast": 0.13, "brisque": 0.10
         }
     )
+    """The original system's QR mix, used when at least one of its learned metrics (LAION, NIMA, BRISQUE) ran."""
+    qr_weights_offline: dict[str, float] = Field(
+        default_factory=lambda: {
+            "piqe": 0.30, "blur": 0.20, "brightness": 0.15, "noise": 0.15, "contrast": 0.10, "blockiness": 0.10
+        }
+    )
+    """The QR mix when none of ``qr_weights``' learned metrics has weights here (no-weights metrics only)."""
 
 
-    @field_validator("qr_weights")
+    @field_validator("qr_weights", "qr_weights_offline")
     @classmethod
     def _known_components(cls, v: dict[str, float]) -> dict[str, float]:
         known = QR_COMPONENTS

@@ -82,7 +82,20 @@ def _quality(s: dict, out: Path, args) -> list[tuple]:
     from benchmarks import bench_quality
 
     r = bench_quality.run(s["quality_photos"], out_dir=out)
-    return [("scoring ms/photo (draft decode + PIQE + classical)", r["per_photo_ms_median"]["total"], "info", None)]
+    rows = [("scoring ms/photo (draft decode + PIQE + classical)", r["per_photo_ms_median"]["total"], "info", None)]
+    k = bench_quality.run_ranking(out, quick=args.quick)  # issue 20: does QR rank damage right?
+    cal = k["calibra"]
+    rows.append(("ResultsCalibra: reference QR above distorted", f"{sum(c['ref_above'] for c in cal.values())}"
+                 f"/{len(cal)}", f"{len(cal)}/{len(cal)}", k["calibra_all_ref_above"]))
+    # --quick scores 3 of the 11 photos: the per-family targets are defined on the full set, so no verdict there
+    for fam, f in k["families"].items():
+        rows.append((f"QR vs {fam}: mean ρ / pairs ordered" + (" (3 photos)" if args.quick else ""),
+                     f"{f['rho_mean']} / {f['pairs_correct']:.0%}",
+                     "≤ −0.8 / ≥ 90 %" + (" (full run)" if args.quick else ""), None if args.quick else f["holds"]))
+    rows.append(("QR scoring ms/photo (offline mix, ≤640 px)", k["score_ms_per_photo_median"], "info", None))
+    bands = ", ".join(f"{b} {n}" for b, n in k["sample_bands"]["bands"].items() if n)
+    rows.append((f"bands of the {k['sample_bands']['photos']} sample photos", bands, "info", None))
+    return rows
 
 
 def _captioning(s: dict, out: Path, args) -> list[tuple]:

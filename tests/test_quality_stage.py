@@ -15,7 +15,7 @@ from amirtui.core.db import repo
 from amirtui.core.db.models import Photo, PhotoSet
 from amirtui.core.events import LogLine, RowChanged
 from amirtui.core.quality import ScoringStage, load_score_image
-from amirtui.core.quality.qr import band
+from amirtui.core.quality.qr import band, offline_only
 from amirtui.core.stage import StageContext
 from amirtui.core.states import State
 
@@ -46,14 +46,16 @@ def test_scores_a_model_ready_row_from_its_model_image(stage, ctx, bus, photos_d
     stage.process(pid, ctx)
     p = Photo.get_by_id(pid)
     assert p.state == State.SCORED and not p.scoring_failed and p.scoring_reason is None
-    assert set(p.scores) == {"piqe", "blur", "brightness", "contrast"}
+    assert set(p.scores) == {"piqe", "blur", "brightness", "contrast", "highlights", "shadows", "noise", "blockiness"}
     assert p.scores["piqe"]["lower_better"] is True and p.scores["blur"]["lower_better"] is False
     assert p.piqe_score == pytest.approx(p.scores["piqe"]["value"]) and 0 < p.piqe_score < 100
     assert p.blur_score > 100 and 0 < p.brightness_score < 255 and p.contrast_score > 0
     # no weighted metrics configured: website columns stay empty rather than invented
     assert p.nima_score is None and p.brisque_score is None and p.clip_aesthetic_score is None
-    # QR from what exists; PIQE stands in for BRISQUE; provenance says so
-    assert p.qr_metrics == ["blur", "brightness", "contrast", "piqe"]
+    # no learned metric: QR from the offline mix (PIQE and the classical measures), heaviest first; provenance says so
+    assert set(p.qr_metrics) == {"piqe", "blur", "brightness", "contrast", "noise", "blockiness"}
+    assert p.qr_metrics[0] == "piqe"  # PIQE is the heaviest part of the offline mix
+    assert offline_only(p.qr_metrics)
     assert 0 <= p.qr <= 10 and p.qc_band == band(p.qr)
     assert repo.history(pid)[-1].reason == f"QR {p.qr} ({p.qc_band})"
     changes = [e for e in bus.seen if isinstance(e, RowChanged)]

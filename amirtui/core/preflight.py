@@ -78,6 +78,7 @@ def _quality_checks(settings) -> Iterable[Check]:
     if not settings.quality.enabled:
         return [Check("quality metrics", YELLOW, "quality scoring disabled (quality.enabled: false)")]
     from .quality.metrics import metric_status
+    from .quality.qr import OFFLINE_NOTE, offline_mix_expected
 
     out = []
     for st in metric_status(settings):
@@ -86,6 +87,9 @@ def _quality_checks(settings) -> Iterable[Check]:
     if out and all(c.level != GREEN for c in out):
         out.append(Check("quality metrics", RED, "no configured metric can run",
                          fix="add piqe (no weights needed) to quality.metrics or run `amirtui models fetch`"))
+    elif offline_mix_expected([c.name.removeprefix("metric ") for c in out if c.level == GREEN],
+                              settings.quality.qr_weights):
+        out.append(Check("quality mix", YELLOW, OFFLINE_NOTE))
     return out
 
 

@@ -120,6 +120,7 @@ class PhotoDetail:
     gate_override: bool = False
     model_image_path: str | None = None
     last_error: str | None = None
+    qr_metrics: list[str] = field(default_factory=list)  # which metrics made the QR (issue 20: offline-only note)
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def load_detail(photo_id: int) -> PhotoDetail:
         ai_caption=p.ai_caption, ai_alt_text=p.ai_alt_text, ai_keywords=p.ai_keywords,
         text_source=p.text_source, edited_at=p.edited_at, qr=p.qr, qc_band=p.qc_band, scores=scores,
         gate_status=p.gate_status, gate_reasons=reason_texts(p.gate_reasons), gate_override=bool(p.gate_override),
-        model_image_path=p.model_image_path, last_error=p.last_error,
+        model_image_path=p.model_image_path, last_error=p.last_error, qr_metrics=list(p.qr_metrics or []),
     )
 
 

@@ -1,41 +1,32 @@
-"""Quality scoring (issue 4): classical measures, pyiqa metrics loaded offline from a weights dir, QR and QC bands.
+"""Quality scoring (issues 4 and 20): classical measures, pyiqa metrics loaded offline from a weights dir, QR and QC
+bands.
 
-Importing this package never imports torch or pyiqa (``import pyiqa`` costs ~5 s); they load when the scoring stage's
-``setup`` runs, when preflight asks :func:`metric_status`, or when ``amirtui models fetch`` runs.
+Importing this package imports nothing heavy: the names below load their submodule on first use (PEP 562), so the
+TUI can use :mod:`.qr` (pure arithmetic) without numpy, Pillow or the DB layer. torch and pyiqa (``import pyiqa``
+costs ~5 s) load only when the scoring stage's ``setup`` runs, when preflight asks :func:`metric_status`, or when
+``amirtui models fetch`` runs.
 """
 
 from __future__ import annotations
 
-from .classical import ClassicalScores, classical_scores, load_score_image
-from .metrics import (
-    KNOWN_WEIGHTS,
-    MetricStatus,
-    MissingWeightFile,
-    QualityError,
-    load_metrics,
-    metric_status,
-)
-from .qr import QRResult, band, compute_qr, normalise
-from .stage import Scorer, ScoringStage, score_fields
-from .weights import FetchResult, fetch_weights
+import importlib
+from typing import Any
 
-__all__ = [
-    "KNOWN_WEIGHTS",
-    "ClassicalScores",
-    "FetchResult",
-    "MetricStatus",
-    "MissingWeightFile",
-    "QRResult",
-    "QualityError",
-    "Scorer",
-    "ScoringStage",
-    "band",
-    "classical_scores",
-    "compute_qr",
-    "fetch_weights",
-    "load_metrics",
-    "load_score_image",
-    "metric_status",
-    "normalise",
-    "score_fields",
-]
+_WHERE: dict[str, str] = {
+    "ClassicalScores": "classical", "classical_scores": "classical", "load_score_image": "classical",
+    "KNOWN_WEIGHTS": "metrics", "MetricStatus": "metrics", "MissingWeightFile": "metrics",
+    "QualityError": "metrics", "load_metrics": "metrics", "metric_status": "metrics",
+    "QRResult": "qr", "band": "qr", "compute_qr": "qr", "normalise": "qr", "offline_only": "qr",
+    "Scorer": "stage", "ScoringStage": "stage", "score_fields": "stage",
+    "FetchResult": "weights", "fetch_weights": "weights",
+    "offline_summary_line": "provenance",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{where}", __name__), name)

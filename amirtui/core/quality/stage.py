@@ -38,6 +38,9 @@ WEBSITE_COLUMNS: dict[str, str] = {
     "contrast": "contrast_score",
 }
 
+#: Classical measures where a lower value is better (the rest: higher is better, or a target in the middle).
+LOWER_BETTER = frozenset({"highlights", "shadows", "noise", "blockiness"})
+
 ATTEMPTS = 2  # the first try and one retry
 MIN_SIDE = 32  # smaller images cannot be scored meaningfully (PIQE works on 16 px blocks and crashes below that)
 
@@ -92,12 +95,8 @@ class Scorer:
         if min(img.size) < MIN_SIDE:
             # the photo's problem, not the metrics': refuse it here so no metric "crashes" and gets disabled
             raise ValueError(f"image is only {img.size[0]}x{img.size[1]} px; at least {MIN_SIDE} px a side is needed")
-        c = classical_scores(img)
-        return {
-            "blur": {"value": c.blur, "lower_better": False},
-            "brightness": {"value": c.brightness, "lower_better": False},
-            "contrast": {"value": c.contrast, "lower_better": False},
-        }
+        c = classical_scores(img).as_dict()
+        return {name: {"value": value, "lower_better": name in LOWER_BETTER} for name, value in c.items()}
 
     def score_many(self, images: list[Image.Image], batch_size: int = 8) -> list[dict[str, dict[str, Any]] | Exception]:
         """:meth:`score` for several images, running each metric on same-size images as one batch (what makes a GPU
@@ -137,10 +136,14 @@ class Scorer:
         return out
 
 
-def score_fields(scores: dict[str, dict[str, Any]], qr_weights: dict[str, float]) -> dict[str, Any]:
-    """The Photo fields for a scored row: raw scores, website columns, QR, band and provenance."""
+def score_fields(
+    scores: dict[str, dict[str, Any]], qr_weights: dict[str, float], offline_weights: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """The Photo fields for a scored row: raw scores, website columns, QR, band and provenance.
+
+    ``offline_weights`` (``quality.qr_weights_offline``) is the mix used when no learned metric has a value."""
     raw = {k: v["value"] for k, v in scores.items()}
-    result = compute_qr(raw, qr_weights)
+    result = compute_qr(raw, qr_weights, offline_weights)
     for comp, norm in result.normalised.items():
         src = {"clip_aesthetic": "laion_aes"}.get(comp, comp)
         if src in scores:
@@ -190,7 +193,8 @@ class ScoringStage(Stage):
             torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
         self.scorer = Scorer(metrics, warn=lambda msg: ctx.bus.warning(msg, source=self.name))
         names = ", ".join(m.name for m in metrics) or "none"
-        ctx.bus.info(f"scoring with pyiqa metrics: {names} + classical blur/brightness/contrast", source=self.name)
+        ctx.bus.info(f"scoring with pyiqa metrics: {names} + classical sharpness/exposure/contrast/noise/blockiness",
+                     source=self.name)
 
     def teardown(self, ctx: StageContext) -> None:
         """Drop the metrics (frees GPU memory)."""
@@ -229,7 +233,7 @@ class ScoringStage(Stage):
             if res is None or isinstance(res, Exception):
                 self.process(pid, ctx)
                 continue
-            fields = score_fields(res, dict(q.qr_weights))
+            fields = score_fields(res, dict(q.qr_weights), dict(q.qr_weights_offline))
             repo.transition(
                 pid, State.SCORED, reason=f"QR {fields['qr']} ({fields['qc_band']})",
                 run_id=ctx.run_id, bus=ctx.bus, expect=[State.MODEL_READY], **fields,
@@ -247,7 +251,9 @@ class ScoringStage(Stage):
             if ctx.cancel.is_set():
                 return  # the row stays model_ready; the next run scores it
             try:
-                fields = score_fields(self.scorer.score(self._image(photo, q.score_max_px)), dict(q.qr_weights))
+                fields = score_fields(
+                    self.scorer.score(self._image(photo, q.score_max_px)), dict(q.qr_weights), dict(q.qr_weights_offline)
+                )
                 repo.transition(
                     photo_id, State.SCORED, reason=f"QR {fields['qr']} ({fields['qc_band']})",
                     run_id=ctx.run_id, bus=ctx.bus, expect=[State.MODEL_READY], **fields,

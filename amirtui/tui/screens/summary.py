@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 
 from ...core.captioning import qc_report
 from ...core.db.models import Photo, Run
+from ...core.quality.provenance import offline_summary_line
 from ...core.review import BANDS
 from ...core.states import State
 from ..bindings import bind
@@ -118,6 +119,8 @@ class SummaryScreen(Screen):
         batch = last_batch_id()
         parts.append(f"\n[b]QC bands of the batch[/b] (import run {batch})" if batch else "\n[b]QC bands[/b]")
         parts.append(escape(block_bars(band_counts(batch))))
+        if offline_line := offline_summary_line(batch):
+            parts.append(f"  [yellow]{escape(offline_line)}[/]")
         parts.append("\n[b]Time per stage[/b] (busy seconds, this session's last run)")
         parts.append(escape(block_bars(stage_times(result), unit=" s")))
         report = qc_report.load_last(settings.data_dir)

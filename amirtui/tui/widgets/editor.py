@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from ...core.quality.qr import offline_note
 from ...core.review import PhotoDetail
 
 FIELDS: tuple[tuple[str, str], ...] = (
@@ -33,7 +34,7 @@ def quality_text(d: PhotoDetail) -> str:
     """Rich markup for the quality context block."""
     qr = "—" if d.qr is None else f"{d.qr:.2f}"
     lines = [f"[b]#{d.id}[/b] {escape(d.state)} · {escape(d.set_label)} · {escape(d.original_name)}",
-             f"QR {qr} · band {escape(d.qc_band or '—')}"]
+             f"QR {qr} · band {escape(d.qc_band or '—')}{offline_note(d.qr_metrics)}"]
     if d.scores:
         lines.append("scores: " + ", ".join(f"{k} {v:.2f}" if isinstance(v, (int, float)) else f"{k} {v}"
                                             for k, v in sorted(d.scores.items())))
