@@ -169,3 +169,28 @@ def test_a_missing_catalog_table_is_named_in_the_reason(settings, db, bus, catal
     p = name_one(settings, bus, exif_read_row())
     assert p.state == State.EXIF_READ
     assert "cannot list File_Name" in p.last_error and "doesn't exist" in p.last_error
+
+
+def test_a_review_rename_to_a_name_only_the_website_has_is_refused(settings, db, catalog_db, monkeypatch):
+    """A name that lives only in MariaDB (and one only in the mirror) cannot be taken by a rename in review."""
+    from amirtui.core import review_edit
+    from amirtui.core.errors import ReservationConflict
+    from amirtui.core.naming_catalog import catalog_holds
+
+    use_mysql(settings, catalog_db, monkeypatch)
+    only_mysql, only_mirror = f"{SERIES}_007.JPG", f"{SERIES}_008.JPG"
+    with catalog_db.connect() as conn, conn.cursor() as cur:
+        cur.execute(f"INSERT INTO `{TABLE}` (File_Name, Folder) VALUES (%s, 'Wildlife')", (only_mysql,))
+        conn.commit()
+    Mirror(settings.mirror_db_path, TABLE).upsert({"File_Name": only_mirror, "Folder": "Wildlife"}, row_id=1)
+    pset = PhotoSet.create(subject="Eagle", location="Kenya", folder="Wildlife")
+    p = Photo.create(set=pset, state=State.PREFILLED.value, original_path="/x/a.jpg", original_name="a.jpg",
+                     file_name=f"{SERIES}_009.JPG", gate_status="pass")
+    repo.reserve_name(p.file_name, p.id)
+    holds = lambda name: catalog_holds(settings, name)  # noqa: E731 - what the review screen passes
+    for taken in (only_mysql.lower(), only_mirror):
+        with pytest.raises(ReservationConflict, match="already on the website"):
+            review_edit.save_edits(p.id, file_name=taken, catalog_holds=holds)
+    assert Photo.get_by_id(p.id).file_name == f"{SERIES}_009.JPG"
+    review_edit.save_edits(p.id, file_name=f"{SERIES}_010.JPG", catalog_holds=holds)
+    assert Photo.get_by_id(p.id).file_name == f"{SERIES}_010.JPG"

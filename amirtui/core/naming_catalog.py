@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import AmirError
 
-__all__ = ["CatalogUnreadable", "catalog_names", "names_check"]
+__all__ = ["CatalogUnreadable", "catalog_names", "catalog_holds", "names_check"]
 
 
 class CatalogUnreadable(AmirError):
@@ -70,6 +70,13 @@ def catalog_names(settings: Any, secrets: Any = None) -> list[str]:
     if settings.publish.mysql.enabled:
         names += mysql_names(settings, secrets)
     return names
+
+
+def catalog_holds(settings: Any, name: str, secrets: Any = None) -> bool:
+    """True when the website (mirror, or MySQL when enabled) has a photo named ``name``, ignoring case — what a
+    review rename is checked against. Raises :class:`CatalogUnreadable` like naming does when it cannot tell."""
+    key = name.strip().casefold()
+    return any(n.casefold() == key for n in catalog_names(settings, secrets))
 
 
 def names_check(settings: Any, secrets: Any, *, remote: bool = True) -> Any:

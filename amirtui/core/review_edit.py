@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Callable
 
 from .db import repo
 from .db.models import Photo, Reservation, database, utcnow
@@ -63,7 +63,8 @@ def parse_keywords(raw: str | Iterable[str]) -> list[str]:
 
 def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | None = None,
                keywords: str | Iterable[str] | None = None, file_name: str | None = None,
-               max_length: int = 150, language: str = "en", bus: EventBus | None = None) -> PhotoDetail:
+               max_length: int = 150, language: str = "en", bus: EventBus | None = None,
+               catalog_holds: Callable[[str], bool] | None = None) -> PhotoDetail:
     """Save the operator's text and/or a new filename in one transaction, then judge the new text with the gate.
 
     Text changes set ``text_source='manual'`` and ``edited_at``. A new filename is checked live against the
@@ -74,6 +75,9 @@ def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | Non
     ``gate_status`` / ``gate_reasons`` are updated and a row awaiting review moves ``needs_work`` ↔ ``prefilled``
     (a quarantined row the operator wrote text for joins them), so fixing the text removes the need for an override.
     Rows already decided (approved, rejected, publish_failed) keep their state; only their gate fields change.
+
+    ``catalog_holds(name)`` says whether the website already has a photo of that name (the mirror and MySQL, see
+    :func:`amirtui.core.naming_catalog.catalog_holds`); a rename to such a name is refused, as naming would.
     """
     with database.atomic("IMMEDIATE"):
         p = _photo(photo_id)
@@ -107,6 +111,9 @@ def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | Non
                     raise ReservationConflict(problem, fix="choose another filename")
                 raise ReviewRefused(problem, fix="correct the filename")
             own_case_change = p.file_name and repo.name_key(p.file_name) == repo.name_key(new) and _holds_name(p)
+            if not own_case_change and catalog_holds is not None and catalog_holds(new):
+                raise ReservationConflict(f"'{new}' is already on the website (a photo of the catalog has it; names "
+                                          "are unique ignoring case)", fix="choose another filename")
             if own_case_change:
                 Reservation.update(name=new).where((Reservation.photo == photo_id)
                                                    & Reservation.released_at.is_null()).execute()
