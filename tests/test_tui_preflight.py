@@ -18,10 +18,10 @@ async def test_red_line_blocks_proceed_until_fixed_and_rerun(settings, db, home)
         screen = app.screen
         assert isinstance(screen, PreflightScreen)
         table = screen.query_one("#preflight-table")
-        names = [table.get_row_at(i)[1] for i in range(table.row_count)]
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert "logs dir" in names
         row = table.get_row_at(names.index("logs dir"))
-        assert str(row[0]) == "✘ FAIL" and row[3]  # red with a fix
+        assert str(row[0]) == "✘ FAIL" and str(row[3])  # red with a fix
         reds_before = sum(c.level == "red" for c in screen.checks)
         assert f"{reds_before} red" in str(screen.query_one("#preflight-summary").render())
         await pilot.press("enter")

@@ -74,11 +74,11 @@ async def test_approve_reject_and_undo_with_keys(settings, queue):
         assert state(queue[1]) == "rejected"
         assert repo.active_reservation(Photo.get_by_id(queue[1]).file_name) is None
         table = screen.query_one(ReviewTable)
-        assert table.get_cell(str(queue[1]), "state") == "rejected"  # updated in place
+        assert str(table.get_cell(str(queue[1]), "state")) == "rejected"  # updated in place
         await pilot.press("u")
         await settle(app, pilot)
         assert state(queue[1]) == "prefilled"
-        assert table.get_cell(str(queue[1]), "state") == "prefilled"
+        assert str(table.get_cell(str(queue[1]), "state")) == "prefilled"
         assert state(queue[0]) == "approved"
 
 
@@ -119,7 +119,7 @@ async def test_bulk_approve_names_the_count_and_applies_after_yes(settings, queu
         await settle(app, pilot)
         assert [state(i) for i in queue] == ["approved"] * 3 + ["needs_work"]
         table = app.screen.query_one(ReviewTable)
-        assert [table.get_cell(str(i), "state") for i in queue[:3]] == ["approved"] * 3
+        assert [str(table.get_cell(str(i), "state")) for i in queue[:3]] == ["approved"] * 3
         await pilot.press("u")  # one undo takes the whole bulk back
         await settle(app, pilot)
         assert [state(i) for i in queue] == ["prefilled"] * 3 + ["needs_work"]
@@ -140,7 +140,7 @@ async def test_edit_save_and_escape_revert(settings, queue):
         p = Photo.get_by_id(queue[0])
         assert p.caption == "Dawn" and p.text_source == "manual"
         # the gate judged the new text at once: "Dawn" is far too short for a caption
-        assert app.screen.query_one(ReviewTable).get_cell(str(queue[0]), "state") == "needs_work ✎"
+        assert str(app.screen.query_one(ReviewTable).get_cell(str(queue[0]), "state")) == "needs_work ✎"
         # typed but not saved: Escape puts the saved text back
         await pilot.press("e")
         await pilot.press(*" dusk")
@@ -228,11 +228,11 @@ async def test_generate_recaptions_the_row_through_the_loopback_ollama(settings,
         table = app.screen.query_one(ReviewTable)
         assert table.current_id == ids[0]
         await pilot.press("g")
-        assert table.get_cell(str(ids[0]), "state") == "⟳ generating"  # the row shows it is busy
+        assert str(table.get_cell(str(ids[0]), "state")) == "⟳ generating"  # the row shows it is busy
         await settle(app, pilot)
         p = Photo.get_by_id(ids[0])
         assert p.ai_caption != before and p.caption == p.ai_caption
-        assert "generating" not in table.get_cell(str(ids[0]), "state")
+        assert "generating" not in str(table.get_cell(str(ids[0]), "state"))
         assert app.screen.query_one(EditorPanel).values()["caption"] == p.caption  # the editor shows the new text
         assert any("new text generated" in n.message for n in app._notifications)
 
@@ -249,4 +249,4 @@ async def test_generate_tells_why_when_no_ollama_answers(settings, db, unused_po
         await pilot.press("g")
         await settle(app, pilot)
         assert any("no Ollama host is answering" in n.message for n in app._notifications)
-        assert app.screen.query_one(ReviewTable).get_cell(str(ids[0]), "state") == "needs_work"
+        assert str(app.screen.query_one(ReviewTable).get_cell(str(ids[0]), "state")) == "needs_work"

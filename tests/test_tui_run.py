@@ -60,8 +60,8 @@ async def test_run_keeps_going_across_screens_and_reports_on_the_board(settings,
         await pilot.press("f3")
         await pilot.pause()
         board = app.screen.query_one(StageBoard)
-        assert board.get_cell("staging", "done") == "5 / 5"
-        assert board.get_cell("staging", "eta") == "done"
+        assert str(board.get_cell("staging", "done")) == "5 / 5"
+        assert str(board.get_cell("staging", "eta")) == "done"
         texts = app.screen.query_one(LogPane).visible_texts
         assert any("staging: staged id=" in t for t in texts)
         assert any("(pipeline) finished: ok" in t for t in texts)

@@ -28,6 +28,7 @@ from .bindings import bind, binding_ids, validate_keymap
 from .commands import ScreenActions
 from .messages import CoreEventReceived, PipelineFinished, PublishFinished
 from .screens.dialogs import ConfirmScreen
+from .text import escape_controls
 from .screens.help import HelpScreen
 from .screens.import_sets import ImportScreen
 from .screens.preflight import PreflightScreen
@@ -303,6 +304,13 @@ class AmirApp(App[None]):
             return
         title = f"{self.screen.title or self.screen.__class__.__name__} — keys"
         self.push_screen(HelpScreen(title, dict(self.screen.active_bindings)))
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification is literal text: messages quote file names, subjects and model output, which are
+        data (a Subject ``Heron [/] x`` must not end the app with a MarkupError). Control characters are escaped."""
+        super().notify(escape_controls(message, keep_newlines=True), title=escape_controls(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     def emit(self, event: Event) -> None:
         """Emit a core event on the app's bus (for the UI's own actions)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,6 +25,7 @@ from ...core.db.models import PhotoSet
 from ...core.errors import AmirError
 from ...core.ingest import SetSpec, import_sets, validate_set
 from ..bindings import bind
+from ..text import LiteralTable, LiteralTree, literal
 
 if TYPE_CHECKING:
     from ..app import AmirApp
@@ -103,7 +104,7 @@ class ImportScreen(Screen):
         paths = self.amir.settings.paths
         root = Path(paths.import_root).expanduser() if paths.import_root else Path.home()
         with Horizontal(id="import-main"):
-            yield DirectoryTree(str(root), id="import-tree")
+            yield LiteralTree(str(root), id="import-tree")
             with VerticalScroll(id="import-form"):
                 with Horizontal(id="import-fields"):
                     for key, label in FIELDS:
@@ -114,7 +115,7 @@ class ImportScreen(Screen):
                 with Horizontal(id="import-options"):
                     yield Checkbox("Confirm new folder/location", id="confirm-new")
                     yield Input(id="smoke", type="integer", placeholder="smoke batch N (empty = all)")
-                yield DataTable(id="import-sets", cursor_type="row")
+                yield LiteralTable(id="import-sets", cursor_type="row")
                 yield Static("", id="import-refused")
         yield Footer()
 
@@ -155,10 +156,10 @@ class ImportScreen(Screen):
         if not all(v.values()):
             status.update("first filename: type Subject, Location and Folder")
         elif problems:
-            status.update("✗ " + escape("; ".join(problems)))
+            status.update(literal("✗ " + "; ".join(problems)))
         else:
-            status.update("first filename: [b]" + escape(naming.preview_name(v["subject"], v["location"], v["folder"],
-                                                                              cfg)) + "[/b]")
+            status.update(Text("first filename: ").append(literal(naming.preview_name(v["subject"], v["location"],
+                                                                                     v["folder"], cfg), "bold")))
         status.set_class(bool(problems), "-problem")
 
     def _highlighted_dir(self) -> Path | None:
@@ -209,13 +210,14 @@ class ImportScreen(Screen):
         self.refresh_bindings()
 
     def _show_refusals(self) -> None:
-        lines = []
+        text = Text()
         for ps in self.sets:
             for problem in ps.problems:
-                lines.append(f"[b red]✗[/] {escape(ps.label)}: {escape(problem)}")
+                text.append("✗ ", "bold red").append(literal(f"{ps.label}: {problem}")).append("\n")
             for path, reason in ps.refused:
-                lines.append(f"refused {escape(path.name)} ({escape(ps.label)}): {escape(reason)}")
-        self.query_one("#import-refused", Static).update("\n".join(lines) or "no refused files")
+                text.append(literal(f"refused {path.name} ({ps.label}): {reason}")).append("\n")
+        text.rstrip()
+        self.query_one("#import-refused", Static).update(text if text.plain else literal("no refused files"))
 
     def action_remove_set(self) -> None:
         """Drop the highlighted set."""

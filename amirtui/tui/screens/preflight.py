@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...core.errors import AmirError
 from ..bindings import bind
+from ..text import LiteralTable, literal
 
 MARK = {"green": ("✔ ok", "green"), "yellow": ("▲ warn", "yellow"), "red": ("✘ FAIL", "bold red")}
 
@@ -44,7 +45,7 @@ class PreflightScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("running checks…", id="preflight-summary")
-        yield DataTable(id="preflight-table", cursor_type="row")
+        yield LiteralTable(id="preflight-table", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:

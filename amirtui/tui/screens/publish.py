@@ -19,6 +19,7 @@ from ...core.db.models import Photo
 from ...core.events import Event, PublishStepDone, RunFinished, RunStarted
 from ...core.states import State
 from ..bindings import bind
+from ..text import LiteralTable, literal
 
 if TYPE_CHECKING:
     from ..app import AmirApp
@@ -55,7 +56,7 @@ class PublishScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="publish-status")
-        yield DataTable(id="publish-table", cursor_type="row")
+        yield LiteralTable(id="publish-table", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,7 +83,7 @@ class PublishScreen(Screen):
         for p in rows:
             done = Publisher.completed_steps(p.id) if p.state != State.APPROVED.value else set()
             cells = [OK if step in done else WAIT for step, _ in STEP_COLUMNS]
-            result = Text(f"failed: {p.last_error or ''}"[:200], style="red") if p.state == "publish_failed" else \
+            result = literal(f"failed: {p.last_error or ''}"[:200], "red") if p.state == "publish_failed" else \
                 Text(p.state, style="dim")
             table.add_row(str(p.id), p.file_name or "", *cells, result, key=str(p.id))
         self._count()
@@ -148,7 +149,7 @@ class PublishScreen(Screen):
             if event.step in dict(STEP_COLUMNS):
                 table.update_cell(key, event.step, OK if event.ok else FAIL)
             if not event.ok:
-                self._set_result(event.photo_id, Text(f"failed at {event.step}: {event.error}"[:200], style="red"))
+                self._set_result(event.photo_id, literal(f"failed at {event.step}: {event.error}"[:200], "red"))
             elif event.step == STEP_COLUMNS[-1][0]:
                 self._set_result(event.photo_id, Text("published", style="green"))
         elif isinstance(event, (RunStarted, RunFinished)) and event.kind == "publish":
@@ -182,7 +183,7 @@ class PublishDoneScreen(ModalScreen[None]):
             lines.extend(validation.summary_lines()[:3])
         with Vertical(id="dialog"):
             yield Static("[b]Publish finished[/b]", id="dialog-title")
-            yield Static("\n".join(lines), id="publish-done-text", markup=False)
+            yield Static(literal("\n".join(lines), keep_newlines=True), id="publish-done-text")
             with Horizontal(id="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -21,6 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...core import recovery
 from ...core.states import PIPELINE_ORDER
 from ..bindings import bind
+from ..text import LiteralTable, literal
 from .dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class RecoveryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="recovery-head")
-        yield DataTable(id="recovery-counts", cursor_type="none")
+        yield LiteralTable(id="recovery-counts", cursor_type="none")
         with VerticalScroll():
             yield Static("", id="recovery-text", markup=False)
         yield Footer()
@@ -88,7 +88,7 @@ class RecoveryScreen(Screen):
         table = self.query_one(DataTable)
         table.clear()
         for run in report.crashed_runs:
-            table.add_row("crashed run", "", escape(run.text()))
+            table.add_row("crashed run", "", run.text())
         order = [s.value for s in PIPELINE_ORDER]
         for state, n in sorted(report.by_state.items(), key=lambda kv: (kv[0] not in order, order.index(kv[0])
                                                                          if kv[0] in order else 0, kv[0])):
@@ -96,10 +96,10 @@ class RecoveryScreen(Screen):
         mid = [p for p in report.publishing if p.state == "publishing"]
         if mid:
             table.add_row("rows mid-publish", str(len(mid)),
-                          escape(", ".join(f"#{p.photo_id} after [{', '.join(p.done) or '-'}]" for p in mid[:6])))
+                          ", ".join(f"#{p.photo_id} after [{', '.join(p.done) or '-'}]" for p in mid[:6]))
         for line in report.files.lines():
-            table.add_row("files", "", escape(line))
-        self.query_one("#recovery-text", Static).update(report.text())
+            table.add_row("files", "", line)
+        self.query_one("#recovery-text", Static).update(literal(report.text(), keep_newlines=True))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Resume / roll back before a choice was made; continue after."""

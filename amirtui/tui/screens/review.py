@@ -20,6 +20,7 @@ from ...core import review as rv
 from ...core.errors import AmirError
 from ...core.events import Event, RowChanged
 from ..bindings import bind
+from ..text import literal
 from ..messages import ActionFailed, BulkCounted, PageLoaded, RowsChanged
 from ..widgets.editor import EditorPanel
 from ..widgets.preview import ImagePreview
@@ -132,7 +133,7 @@ class ReviewScreen(ReviewEditing):
             parts.append(f"search '{f.text}'")
         parts.append(f"sort={f.sort}{'↓' if f.descending else ''}")
         span = f"{self.page_offset + 1}–{self.page_offset + shown}" if shown else "0"
-        self.query_one("#filter-line", Static).update(f"{' · '.join(parts)}  — rows {span} of {self.row_total}")
+        self.query_one("#filter-line", Static).update(literal(f"{' · '.join(parts)}  — rows {span} of {self.row_total}"))
 
     @on(DataTable.RowHighlighted)
     def follow_cursor(self, event: DataTable.RowHighlighted) -> None:

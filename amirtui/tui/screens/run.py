@@ -16,6 +16,7 @@ from ...core.events import Event, LogLine, RunFinished, RunStarted, StageProgres
 from ..bindings import bind
 from ..widgets.log_pane import LogPane
 from ..widgets.stage_board import StageBoard
+from ..text import literal
 from .dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -63,8 +64,8 @@ class RunScreen(Screen):
 
     def _status(self) -> None:
         a = self.amir
-        self.query_one("#runtime-line", Static).update(a.runtime_line or "Ollama runtime: (not reported yet)")
-        self.query_one("#run-status", Static).update(a.run_status)
+        self.query_one("#runtime-line", Static).update(literal(a.runtime_line or "Ollama runtime: (not reported yet)"))
+        self.query_one("#run-status", Static).update(literal(a.run_status))
         self.refresh_bindings()
 
     def on_core_event(self, event: Event) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import peewee as pw
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -21,6 +21,12 @@ from ...core.db.models import Photo, Run
 from ...core.review import BANDS
 from ...core.states import State
 from ..bindings import bind
+from ..text import escape_controls
+
+
+def escape(value: str) -> str:
+    """A value inside the summary's markup: markup characters and control characters made literal."""
+    return _markup_escape(escape_controls(value, keep_newlines=True))
 
 if TYPE_CHECKING:
     from ..app import AmirApp

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from ...core import taxonomy
 from ...core.errors import AmirError
 from ..bindings import bind
+from ..text import LiteralTable, literal
 
 if TYPE_CHECKING:
     from ..app import AmirApp
@@ -68,7 +69,7 @@ class TaxonomyScreen(Screen):
         with Horizontal(id="tax-form"):
             yield Input(id="tax-key")
             yield Input(id="tax-value")
-        yield DataTable(id="tax-table", cursor_type="row")
+        yield LiteralTable(id="tax-table", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.markup import escape
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from ...core.review import PhotoDetail
+from ..text import literal
 
 FIELDS: tuple[tuple[str, str], ...] = (
     ("file_name", "Filename"), ("caption", "Caption"), ("alt_text", "Alt text"), ("keywords", "Keywords"),
@@ -29,27 +30,31 @@ def detail_values(d: PhotoDetail) -> dict[str, str]:
             "keywords": ", ".join(d.keywords)}
 
 
-def quality_text(d: PhotoDetail) -> str:
-    """Rich markup for the quality context block."""
+def quality_text(d: PhotoDetail) -> Text:
+    """The quality context block as literal Text (names, reasons and model text are data, never markup)."""
     qr = "—" if d.qr is None else f"{d.qr:.2f}"
-    lines = [f"[b]#{d.id}[/b] {escape(d.state)} · {escape(d.set_label)} · {escape(d.original_name)}",
-             f"QR {qr} · band {escape(d.qc_band or '—')}"]
+    t = Text()
+    t.append(f"#{d.id}", "bold").append(" ").append(literal(d.state)).append(" · ").append(literal(d.set_label))
+    t.append(" · ").append(literal(d.original_name)).append(f"\nQR {qr} · band ").append(literal(d.qc_band or "—"))
     if d.scores:
-        lines.append("scores: " + ", ".join(f"{k} {v:.2f}" if isinstance(v, (int, float)) else f"{k} {v}"
-                                            for k, v in sorted(d.scores.items())))
-    gate = d.gate_status or "—"
+        t.append("\nscores: " + ", ".join(f"{k} {v:.2f}" if isinstance(v, (int, float)) else f"{k} {v}"
+                                          for k, v in sorted(d.scores.items())))
+    t.append("\ngate ")
     if d.gate_status == "needs_work":
-        gate = f"[b red]needs_work[/]: {escape('; '.join(d.gate_reasons) or 'no reason recorded')}"
+        t.append("needs_work", "bold red").append(": ").append(literal("; ".join(d.gate_reasons) or "no reason recorded"))
     elif d.gate_status == "pass":
-        gate = "[green]pass[/]"
-    lines.append(f"gate {gate}" + (" [yellow](override recorded)[/]" if d.gate_override else ""))
+        t.append("pass", "green")
+    else:
+        t.append(literal(d.gate_status or "—"))
+    if d.gate_override:
+        t.append(" (override recorded)", "yellow")
     if d.text_source == "manual":
-        lines.append(f"[dim]AI caption:[/] {escape(d.ai_caption or '—')}")
+        t.append("\nAI caption: ", "dim").append(literal(d.ai_caption or "—"))
     elif not d.ai_caption:
-        lines.append("[yellow]no AI text yet[/] — press g to generate")
+        t.append("\nno AI text yet", "yellow").append(" — press g to generate")
     if d.last_error:
-        lines.append(f"[red]last error:[/] {escape(d.last_error[:200])}")
-    return "\n".join(lines)
+        t.append("\nlast error: ", "red").append(literal(d.last_error[:200]))
+    return t
 
 
 class EditorPanel(VerticalScroll):
@@ -109,7 +114,7 @@ class EditorPanel(VerticalScroll):
         """Show the live filename check: '' ok, None nothing to say, else the problem."""
         status = self.query_one("#name-status", Static)
         status.set_class(bool(problem), "-problem")
-        status.update("" if not problem else f"✗ {escape(problem)}")
+        status.update(literal("" if not problem else f"✗ {problem}"))
 
     def focus_field(self, key: str | None = None) -> None:
         """Focus a field (the next one after the focused field when ``key`` is None)."""

@@ -21,6 +21,7 @@ from textual.containers import Container
 from textual.timer import Timer
 from textual.widgets import Static
 
+from ..text import literal
 from ..messages import PreviewReady
 
 RENDERERS = {"auto": "Image", "tgp": "TGPImage", "sixel": "SixelImage", "halfcell": "HalfcellImage",
@@ -112,7 +113,7 @@ class ImagePreview(Container):
         self._set(message.key, message.image, message.error)
 
     def _set(self, key: Any, image: Any, note: str) -> None:
-        self.query_one(".preview-note", Static).update(note)
+        self.query_one(".preview-note", Static).update(literal(note))
         if self._renderer is not None:
             self.query_one(".preview-image").image = image
         self.shown_key = key

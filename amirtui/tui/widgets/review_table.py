@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual.widgets import DataTable
+from ..text import LiteralTable
 
 from ...core.review import ReviewRow
 
@@ -22,7 +22,7 @@ def cells(row: ReviewRow, busy: str = "") -> tuple[str, ...]:
     return (str(row.id), state, row.gate_status or "—", row.qc_band or "—", qr, row.file_name or "—")
 
 
-class ReviewTable(DataTable):
+class ReviewTable(LiteralTable):
     """Rows keyed by ``str(photo id)``; replacing a page is one ``clear`` + ``add_rows``, never a remove loop."""
 
     DEFAULT_CSS = "ReviewTable { height: 1fr; }"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+from ..text import LiteralTable
 
 from ...core.events import StageProgressed
 
@@ -27,7 +27,7 @@ def bar(done: int, total: int, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-class StageBoard(DataTable):
+class StageBoard(LiteralTable):
     """The stage table; ``update_stage`` adds or refreshes one stage's line in place."""
 
     DEFAULT_CSS = "StageBoard { height: auto; max-height: 12; }"
