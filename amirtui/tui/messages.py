@@ -24,6 +24,16 @@ class PageLoaded(Message):
 
 
 @dataclass
+class LiveRowsLoaded(Message):
+    """The live refresh read the rows that changed elsewhere (pipeline, Generate, publish) and the current page."""
+
+    changed: list[ReviewRow]
+    page: list[ReviewRow]
+    total: int
+    generation: int
+
+
+@dataclass
 class RowsChanged(Message):
     """Rows changed in the DB by an operator action: refresh those table lines (and the editor if shown)."""
 

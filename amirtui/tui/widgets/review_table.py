@@ -42,6 +42,10 @@ class ReviewTable(LiteralTable):
         if keep_id is not None and str(keep_id) in self.rows:
             self.move_cursor(row=self.get_row_index(str(keep_id)))
 
+    def append_row(self, row: ReviewRow) -> None:
+        """Add one row at the end of the page (a row that arrived while the operator reviews)."""
+        self.add_row(*cells(row), key=str(row.id))
+
     def update_row(self, row: ReviewRow, busy: str = "") -> bool:
         """Refresh one row in place (``update_cell``); False when it is not on this page."""
         key = str(row.id)
