@@ -18,6 +18,7 @@ from typing import Any
 
 from textual import work
 from textual.app import App
+from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from ..config import Settings
@@ -25,7 +26,7 @@ from ..core.db import open_db
 from ..core.db.models import database
 from ..core.events import Event, EventBus, LogLine, RunFinished, RunStarted, StageProgressed
 from .bindings import bind, binding_ids, validate_keymap
-from .commands import ScreenActions
+from .commands import GoToScreen, ScreenActions
 from .messages import CoreEventReceived, PipelineFinished, PublishFinished
 from .screens.dialogs import ConfirmScreen
 from .text import escape_controls
@@ -54,7 +55,7 @@ class AmirApp(App[None]):
     MODES = {"review": ReviewScreen, "run": RunScreen, "preflight": PreflightScreen, "import": ImportScreen,
              "publish": PublishScreen, "summary": SummaryScreen, "taxonomy": TaxonomyScreen}
     DEFAULT_MODE = "review"
-    COMMANDS = App.COMMANDS | {ScreenActions}
+    COMMANDS = App.COMMANDS | {GoToScreen, ScreenActions}
     BINDINGS = [
         bind("f1,question_mark", "help", "Help", "app.help", "List every key of this screen"),
         bind("ctrl+q", "quit", "Quit", "app.quit", "Leave amirtui (work in progress is kept in the DB)",
@@ -88,7 +89,9 @@ class AmirApp(App[None]):
         self.progress: dict[str, StageProgressed] = {}
         self.log_history: deque[tuple[int, str]] = deque(maxlen=settings.ui.log_lines)
         self.runtime_line = ""
-        self.run_status = "no run yet — press r on the Run screen (F3) to start"
+        self.run_status = "no run yet"
+        self.status_signal: Signal[AmirApp] = Signal(self, "status")
+        """Published when the run state or the runtime line changes (the status header listens)."""
         self.pipeline: Any = None
         self.last_run: Any = None
         """The last pipeline :class:`RunResult` of this session (per-stage times for the summary)."""
@@ -208,6 +211,8 @@ class AmirApp(App[None]):
                 self.run_status = f"run {event.run_id} ({event.kind}) running…"
             elif isinstance(event, RunFinished):
                 self.run_status = f"run {event.run_id} ({event.kind}) finished: {event.outcome}"
+            if isinstance(event, (LogLine, RunStarted, RunFinished)):
+                self.status_signal.publish(self)
         handler = getattr(self.screen, "on_core_event", None)
         if handler is not None:
             handler(message.event)
@@ -229,6 +234,7 @@ class AmirApp(App[None]):
             stages = self.stage_factory()
         self.pipeline = Pipeline(self.settings, self.bus, stages)
         self.run_status = "starting…"
+        self.status_signal.publish(self)
         self._run_pipeline(self.pipeline)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pipeline", description="pipeline run")
@@ -297,13 +303,17 @@ class AmirApp(App[None]):
         if self.pipeline is not None:
             self.pipeline.cancel.set()
             self.run_status = "cancelling: waiting for the rows in flight…"
+            self.status_signal.publish(self)
 
     def action_help(self) -> None:
-        """Show the bindings of the current screen."""
-        if isinstance(self.screen, (HelpScreen, ConfirmScreen)):
+        """Show every key of the current screen (F1 / ? again closes it)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        if isinstance(self.screen, ConfirmScreen):
             return
         title = f"{self.screen.title or self.screen.__class__.__name__} — keys"
-        self.push_screen(HelpScreen(title, dict(self.screen.active_bindings)))
+        self.push_screen(HelpScreen(title, self.screen))
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
                markup: bool = False) -> None:

@@ -18,13 +18,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, DataTable, DirectoryTree, Footer, Input, Label, Static
+from textual.widgets import Checkbox, DataTable, DirectoryTree, Input, Label, Static
 
 from ...core import naming, taxonomy
 from ...core.db.models import PhotoSet
 from ...core.errors import AmirError
 from ...core.ingest import SetSpec, import_sets, validate_set
 from ..bindings import bind
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import LiteralTable, LiteralTree, literal
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class ImportScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         paths = self.amir.settings.paths
         root = Path(paths.import_root).expanduser() if paths.import_root else Path.home()
         with Horizontal(id="import-main"):
@@ -117,7 +119,7 @@ class ImportScreen(Screen):
                     yield Input(id="smoke", type="integer", placeholder="smoke batch N (empty = all)")
                 yield LiteralTable(id="import-sets", cursor_type="row")
                 yield Static("", id="import-refused")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one("#import-sets", DataTable)

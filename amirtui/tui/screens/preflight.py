@@ -13,10 +13,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ...core.errors import AmirError
 from ..bindings import bind
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import LiteralTable, literal
 
 MARK = {"green": ("✔ ok", "green"), "yellow": ("▲ warn", "yellow"), "red": ("✘ FAIL", "bold red")}
@@ -44,9 +45,10 @@ class PreflightScreen(Screen):
         self.checks: list | None = None
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         yield Static("running checks…", id="preflight-summary")
         yield LiteralTable(id="preflight-table", cursor_type="row")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -13,12 +13,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Static
 
 from ...core.db.models import Photo
 from ...core.events import Event, PublishStepDone, RunFinished, RunStarted
 from ...core.states import State
 from ..bindings import bind
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import LiteralTable, literal
 
 if TYPE_CHECKING:
@@ -55,9 +56,10 @@ class PublishScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         yield Static("", id="publish-status")
         yield LiteralTable(id="publish-table", cursor_type="row")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

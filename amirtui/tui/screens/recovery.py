@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ...core import recovery
 from ...core.states import PIPELINE_ORDER
 from ..bindings import bind
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import LiteralTable, literal
 from .dialogs import ConfirmScreen
 
@@ -63,11 +64,12 @@ class RecoveryScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         yield Static("", id="recovery-head")
         yield LiteralTable(id="recovery-counts", cursor_type="none")
         with VerticalScroll():
             yield Static("", id="recovery-text", markup=False)
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

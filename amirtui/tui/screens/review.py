@@ -14,12 +14,13 @@ from typing import Any
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from ...core import review as rv
 from ...core.errors import AmirError
 from ...core.events import Event, FileAccepted, RowChanged
 from ..bindings import bind
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import literal
 from ..messages import ActionFailed, BulkCounted, LiveRowsLoaded, PageLoaded, RowsChanged
 from ..widgets.editor import EditorPanel
@@ -66,7 +67,8 @@ class ReviewScreen(ReviewEditing):
         bind("right_square_bracket", "page(1)", "Next page", "review.next_page", "Load the next page", show=False),
         bind("left_square_bracket", "page(-1)", "Prev page", "review.prev_page", "Load the previous page",
              show=False),
-        bind("f5", "reload", "Reload", "review.reload", "Reload the page from the database", show=False),
+        bind("r", "reload", "Reload", "review.reload", "Reload the page from the database (sorted afresh)",
+             show=False),
     ]
 
     def __init__(self) -> None:
@@ -84,6 +86,7 @@ class ReviewScreen(ReviewEditing):
         """How many live refreshes ran (tests check that a burst of events costs one)."""
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         ui = self.amir.settings.ui
         with Horizontal(id="review-main"):
             with Vertical(id="review-left"):
@@ -93,7 +96,7 @@ class ReviewScreen(ReviewEditing):
             with Vertical(id="review-right"):
                 yield ImagePreview(self.amir.preview_mode, ui.preview_debounce_ms, id="preview")
                 yield EditorPanel(id="editor")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one(ReviewTable).focus()

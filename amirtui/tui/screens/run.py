@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...core.events import Event, LogLine, RunFinished, RunStarted, StageProgressed
 from ..bindings import bind
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..widgets.log_pane import LogPane
 from ..widgets.stage_board import StageBoard
 from ..text import literal
@@ -39,11 +40,12 @@ class RunScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         yield Static("", id="runtime-line")
         yield Static("", id="run-status")
         yield StageBoard(id="stage-board")
         yield LogPane(self.amir.settings.ui.log_lines, id="log-pane")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.rebuild()

@@ -14,13 +14,14 @@ from rich.markup import escape as _markup_escape
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...core.captioning import qc_report
 from ...core.db.models import Photo, Run
 from ...core.review import BANDS
 from ...core.states import State
 from ..bindings import bind
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import escape_controls
 
 
@@ -93,9 +94,10 @@ class SummaryScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         with VerticalScroll():
             yield Static("", id="summary-body")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.action_refresh_summary()

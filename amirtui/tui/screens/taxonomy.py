@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from ...core import taxonomy
 from ...core.errors import AmirError
 from ..bindings import bind
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import LiteralTable, literal
 
 if TYPE_CHECKING:
@@ -65,12 +66,13 @@ class TaxonomyScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         yield Static("", id="tax-kind")
         with Horizontal(id="tax-form"):
             yield Input(id="tax-key")
             yield Input(id="tax-value")
         yield LiteralTable(id="tax-table", cursor_type="row")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
