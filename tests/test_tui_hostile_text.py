@@ -43,11 +43,16 @@ async def test_review_shows_markup_and_escapes_literally(settings, db):
         assert isinstance(app.screen, ReviewScreen)
         table = app.screen.query_one(ReviewTable)
         name = Photo.get_by_id(pid).file_name
-        shown = "".join(str(c) for c in table.get_row(str(pid)))
-        assert "[/]" in shown and "\\x1b]2;pwned\\x07" in shown and "\x1b" not in shown
         quality = plain(app.screen.query_one(EditorPanel).query_one("#quality", Static))
+        assert escape_controls(name) in quality  # the full name, literally, in the detail pane
         assert "caption [/] too short\\x1b]2;pwned\\x07" in quality
         assert "\x1b" not in quality
+        # a short hostile name fits the table whole: shown literally there too
+        Photo.update(file_name="[/]" + ESC_TITLE + "_001.JPG").where(Photo.id == pid).execute()
+        await pilot.press("r")
+        await settle(app, pilot)
+        shown = "".join(str(c) for c in table.get_row(str(pid)))
+        assert "[/]\\x1b]2;pwned\\x07_001.JPG" in shown and "\x1b" not in shown
         # a notification quoting the value: shown as typed, the app keeps running
         app.screen.notify(f"saved {name}")
         await pilot.pause()

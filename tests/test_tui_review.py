@@ -114,7 +114,7 @@ async def test_bulk_approve_names_the_count_and_applies_after_yes(settings, queu
         await settle(app, pilot)
         dialog = app.screen
         assert isinstance(dialog, ConfirmScreen)
-        assert "Approve 3 rows" in dialog.question and "1 needs_work rows are left out" in dialog.question
+        assert "Approve 3 rows" in dialog.question and "1 needs_work row is left out" in dialog.question  # agreement in number
         await pilot.press("y")
         await settle(app, pilot)
         assert [state(i) for i in queue] == ["approved"] * 3 + ["needs_work"]
@@ -134,8 +134,8 @@ async def test_edit_save_and_escape_revert(settings, queue):
         await pilot.press("e")  # caption field
         cap = editor.query_one("#edit-caption")
         assert app.focused is cap
-        cap.value = ""
-        await pilot.press(*"Dawn", "enter")
+        cap.clear()
+        await pilot.press(*"Dawn", "enter")  # Enter saves (a caption holds no line breaks)
         await settle(app, pilot)
         p = Photo.get_by_id(queue[0])
         assert p.caption == "Dawn" and p.text_source == "manual"
@@ -250,3 +250,20 @@ async def test_generate_tells_why_when_no_ollama_answers(settings, db, unused_po
         await settle(app, pilot)
         assert any("no Ollama host is answering" in n.message for n in app._notifications)
         assert str(app.screen.query_one(ReviewTable).get_cell(str(ids[0]), "state")) == "needs_work"
+
+
+async def test_bulk_reject_reports_in_plain_english(settings, queue):
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("X")
+        await settle(app, pilot)
+        assert "Reject 4 rows of the current filter?" in app.screen.question
+        await pilot.press("y")
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("rejected 4 rows") for m in messages), messages  # never "rejectd"
+        await pilot.press("u")
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("undo of 'rejected': 4 rows restored") for m in messages), messages

@@ -185,6 +185,11 @@ def get_row(photo_id: int) -> ReviewRow:
     return ReviewRow(*t)
 
 
+def any_rows() -> bool:
+    """True when anything was ever imported (an empty queue then means "wait", not "import")."""
+    return Photo.select(Photo.id).limit(1).exists()
+
+
 def rows_by_id(ids: Iterable[int]) -> list[ReviewRow]:
     """The table lines of several photos in one query (the live review refresh); ids that no longer exist are
     simply absent."""

@@ -90,6 +90,7 @@ class AmirApp(App[None]):
         self.log_history: deque[tuple[int, str]] = deque(maxlen=settings.ui.log_lines)
         self.runtime_line = ""
         self.run_status = "no run yet"
+        """The run state in a few words (the status header and the Run screen show it)."""
         self.status_signal: Signal[AmirApp] = Signal(self, "status")
         """Published when the run state or the runtime line changes (the status header listens)."""
         self.pipeline: Any = None

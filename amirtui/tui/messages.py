@@ -41,6 +41,8 @@ class RowsChanged(Message):
     note: str = ""
     """A message for the operator (e.g. "undid approve of 3 rows"); empty for none."""
     severity: str = "information"
+    reload: bool = False
+    """Read the page again afterwards (a bulk decision changed rows that may be anywhere in the filter)."""
 
 
 @dataclass

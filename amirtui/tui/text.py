@@ -39,6 +39,15 @@ def literal(value: Any, style: str = "", *, keep_newlines: bool = False) -> Text
     return Text("—" if value is None else escape_controls(value, keep_newlines=keep_newlines), style=style)
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 row`` / ``3 rows`` (``many`` for irregular plurals)."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
+#: Past tense of the review decisions (never ``verb + "d"``: that made "rejectd").
+PAST = {"approve": "approved", "reject": "rejected"}
+
+
 def _cell(value: Any) -> Any:
     return literal(value) if isinstance(value, str) else value
 
@@ -66,4 +75,4 @@ class LiteralTree(DirectoryTree):
         return super().process_label(literal(label) if isinstance(label, str) else label)
 
 
-__all__ = ["LiteralTable", "LiteralTree", "escape_controls", "literal"]
+__all__ = ["PAST", "LiteralTable", "LiteralTree", "escape_controls", "literal", "plural"]

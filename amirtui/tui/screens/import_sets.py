@@ -26,7 +26,7 @@ from ...core.errors import AmirError
 from ...core.ingest import SetSpec, import_sets, validate_set
 from ..bindings import bind
 from ..widgets.chrome import KeyHints, StatusHeader
-from ..text import LiteralTable, LiteralTree, literal
+from ..text import LiteralTable, LiteralTree, literal, plural
 
 if TYPE_CHECKING:
     from ..app import AmirApp
@@ -123,11 +123,12 @@ class ImportScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#import-sets", DataTable)
-        table.add_column("set", key="set", width=30)
-        table.add_column("source", key="source", width=24)
-        table.add_column("files", key="files", width=6)
-        table.add_column("refused", key="refused", width=8)
-        table.add_column("status", key="status")
+        # counts and status first: the source folder (long) last, where a narrow terminal cuts it
+        table.add_column("set", key="set", width=18)
+        table.add_column("files", key="files", width=5)
+        table.add_column("refused", key="refused", width=7)
+        table.add_column("status", key="status", width=14)
+        table.add_column("source", key="source")
         self.refresh_suggestions()
         self.query_one("#import-tree").focus()
 
@@ -186,7 +187,7 @@ class ImportScreen(Screen):
         confirm = self.query_one("#confirm-new", Checkbox).value
         self.sets.append(PendingSet(SetSpec([source], v["subject"], v["location"], v["folder"], confirm_new=confirm)))
         index = len(self.sets) - 1
-        self.query_one("#import-sets", DataTable).add_row(self.sets[-1].label, str(source), "…", "…", "checking…",
+        self.query_one("#import-sets", DataTable).add_row(self.sets[-1].label, "…", "…", "checking…", str(source),
                                                           key=str(index))
         self._validate(index, self.sets[-1].spec)
 
@@ -234,8 +235,8 @@ class ImportScreen(Screen):
         table.clear()
         for i, ps in enumerate(self.sets):
             status = "checking…" if ps.accepted is None else ("; ".join(ps.problems) or "ready")
-            table.add_row(ps.label, str(ps.spec.sources[0]), "…" if ps.accepted is None else str(ps.accepted),
-                          str(len(ps.refused)), status, key=str(i))
+            table.add_row(ps.label, "…" if ps.accepted is None else str(ps.accepted), str(len(ps.refused)), status,
+                          str(ps.spec.sources[0]), key=str(i))
         self._show_refusals()
         self.refresh_bindings()
 
@@ -276,7 +277,7 @@ class ImportScreen(Screen):
         smoke = int(raw) if raw.isdigit() and int(raw) > 0 else None
         self.importing = True
         self.refresh_bindings()
-        self.notify(f"importing {len(self.sets)} set(s)…", timeout=3)
+        self.notify(f"importing {plural(len(self.sets), 'set')}…", timeout=3)
         self._import([ps.spec for ps in self.sets], smoke)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import", description="import sets")
@@ -299,7 +300,7 @@ class ImportScreen(Screen):
             self.refresh_bindings()
             return
         dupes = sum(len(s.duplicates) for s in report.sets)
-        self.notify(f"imported {report.accepted} photo(s)" + (f", {dupes} already known" if dupes else ""),
+        self.notify(f"imported {plural(report.accepted, 'photo')}" + (f", {dupes} already known" if dupes else ""),
                     title="Import done", timeout=5)
         self.sets.clear()
         self._rebuild_table()

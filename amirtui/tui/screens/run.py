@@ -67,7 +67,10 @@ class RunScreen(Screen):
     def _status(self) -> None:
         a = self.amir
         self.query_one("#runtime-line", Static).update(literal(a.runtime_line or "Ollama runtime: (not reported yet)"))
-        self.query_one("#run-status", Static).update(literal(a.run_status))
+        status = a.run_status
+        if status == "no run yet":
+            status = "No run yet: r runs every stage over the rows waiting (F5 imports photo sets first)."
+        self.query_one("#run-status", Static).update(literal(status))
         self.refresh_bindings()
 
     def on_core_event(self, event: Event) -> None:

@@ -91,6 +91,9 @@ class ImagePreview(Container):
         if self._wanted is None:
             return
         key, path = self._wanted
+        if key is None:  # no row (an empty filter): nothing to show, not an old image
+            self._set(None, None, "")
+            return
         if not path:
             self._set(key, None, "no preview image yet (made by the model-image stage)")
             return

@@ -6,8 +6,8 @@ from ..text import LiteralTable
 
 from ...core.events import StageProgressed
 
-COLUMNS = (("stage", "stage", 14), ("done", "done / total", 14), ("bar", "", 22), ("rate", "rate", 9),
-           ("eta", "ETA", 8), ("failed", "failed", 7))
+COLUMNS = (("stage", "stage", 13), ("done", "done / total", 12), ("bar", "", 16), ("rate", "rate", 8),
+           ("eta", "ETA", 7), ("failed", "failed", 6))  # 62 cells + padding: whole at 80 columns
 
 
 def eta_text(p: StageProgressed) -> str:
@@ -41,7 +41,7 @@ class StageBoard(LiteralTable):
 
     def update_stage(self, p: StageProgressed) -> None:
         """Show the newest counts of one stage."""
-        values = (p.stage, f"{p.done} / {p.total}", bar(p.done, p.total), f"{p.rate:.1f}/s", eta_text(p),
+        values = (p.stage, f"{p.done} / {p.total}", bar(p.done, p.total, 16), f"{p.rate:.1f}/s", eta_text(p),
                   str(p.failed))
         if p.stage in self.rows:
             for (col, _, _), v in zip(COLUMNS, values):
