@@ -48,6 +48,7 @@ class RunScreen(Screen):
         yield KeyHints()
 
     def on_mount(self) -> None:
+        self.set_interval(1.0, lambda: self.query_one(StageBoard).tick())
         self.rebuild()
 
     def on_screen_resume(self) -> None:
@@ -56,8 +57,12 @@ class RunScreen(Screen):
     def rebuild(self) -> None:
         """Render everything the App collected (events that arrived while another screen was shown)."""
         board = self.query_one(StageBoard)
+        board.reset()
         for p in self.amir.progress.values():
             board.update_stage(p)
+        outcome = getattr(self.amir.last_run, "outcome", "")
+        if not self.amir.pipeline_running and outcome and outcome != "ok":
+            board.stop(outcome)
         pane = self.query_one(LogPane)
         pane.clear()
         pane.lines_kept.clear()
@@ -77,9 +82,14 @@ class RunScreen(Screen):
         """One event from the core (already recorded by the App)."""
         if not self.query(LogPane):  # not composed yet: rebuild() shows the App's history when the screen resumes
             return
+        board = self.query_one(StageBoard)
         if isinstance(event, StageProgressed):
-            self.query_one(StageBoard).update_stage(event)
+            board.update_stage(event)
         else:
+            if isinstance(event, RunStarted) and event.kind == "pipeline":
+                board.reset()  # a new run starts from an empty board
+            elif isinstance(event, RunFinished) and event.kind == "pipeline" and event.outcome != "ok":
+                board.stop(event.outcome)
             self.query_one(LogPane).add(event.level, event.text())
         if isinstance(event, (RunStarted, RunFinished, LogLine)):
             self._status()
