@@ -90,7 +90,7 @@ class StatusHeader(Static):
             text.append(" │ ", "dim").append(literal(status))
         runtime = getattr(app, "runtime_line", "")
         if runtime:
-            text.append(" │ ", "dim").append(literal(runtime.removeprefix("Ollama runtime: ")), "dim")
+            text.append(" │ ", "dim").append(literal(runtime.removeprefix("Ollama runtime: "), "dim"))
         self.update(text)
 
 
