@@ -7,7 +7,9 @@ Rows are one line each at 80 columns (key · action · what it does); the id fol
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -49,21 +51,29 @@ def help_sections(screen: Screen) -> list[tuple[str, list[ActiveBinding]]]:
     return [(h, items) for h, items in sections if items]
 
 
-def bindings_table(title: str, screen: Screen, key_display) -> Table:
-    """A Rich table of the screen's keys in sections: key, action, what it does (id dimmed); disabled rows dim."""
-    table = Table(title=title, expand=True, show_edge=False, pad_edge=False, show_header=False)
-    table.add_column("key", no_wrap=True, style="bold")
-    table.add_column("action", no_wrap=True)
-    table.add_column("what it does", ratio=1)
-    for heading, items in help_sections(screen):
-        table.add_row(Text(heading, style="bold underline"), "", "")
+def bindings_table(title: str, screen: Screen, key_display) -> Group:
+    """One Rich table per section (everywhere, this screen, the focused widget): key, action, what it does with the
+    id dimmed after it; disabled rows dim. Key and action columns are as wide as their longest entry, so the
+    description keeps the rest of the line even at 80 columns."""
+    sections = help_sections(screen)
+    every = [ab for _, items in sections for ab in items]
+    key_w = max((len(key_display(ab.binding)) for ab in every), default=4)
+    act_w = max((len(ab.binding.description) for ab in every), default=6)
+    parts: list[Any] = [Text(title, style="bold", justify="center")]
+    for heading, items in sections:
+        table = Table(title=heading, title_justify="left", title_style="bold underline", expand=True,
+                      show_edge=False, pad_edge=False, show_header=False, box=None)
+        table.add_column("key", no_wrap=True, style="bold", width=key_w)
+        table.add_column("action", no_wrap=True, width=act_w)
+        table.add_column("what it does", ratio=1)
         for ab in items:
             b = ab.binding
             what = Text(ab.tooltip or b.tooltip or "")
             if b.id:
                 what.append(f"  {b.id}", "dim")
             table.add_row(key_display(b), b.description, what, style="" if ab.enabled else "dim")
-    return table
+        parts.append(table)
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):

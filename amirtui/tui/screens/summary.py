@@ -137,7 +137,13 @@ class SummaryScreen(Screen):
             reasons = report["summary"].get("reasons") or {}
             if reasons:
                 parts.append(escape(block_bars(sorted(reasons.items(), key=lambda kv: -kv[1])[:8])))
-        parts.append(f"\n[b]Logs[/b]  {escape(str(settings.logs_dir / 'latest_run.log'))} (every event) · "
-                     f"{escape(str(settings.logs_dir / 'db_uploader.log'))} (publish) · "
-                     f"{escape(str(qc_report.report_path(settings.data_dir)))} (prefill QC)")
+        def shown(path: Any) -> str:  # relative to the project home when inside it: shorter, and what people type
+            try:
+                return escape(str(path.resolve().relative_to(settings.base_dir.resolve())))
+            except ValueError:
+                return escape(str(path))
+
+        parts.append(f"\n[b]Logs[/b]  {shown(settings.logs_dir / 'latest_run.log')} (every event) · "
+                     f"{shown(settings.logs_dir / 'db_uploader.log')} (publish) · "
+                     f"{shown(qc_report.report_path(settings.data_dir))} (prefill QC)")
         return "\n".join(parts)
