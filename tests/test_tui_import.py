@@ -88,6 +88,9 @@ async def test_import_a_set_with_keys_then_the_pipeline_names_it(settings, db, s
     assert all(p.file_name.startswith("Harbour_Oslo_Boats_Photography_") for p in rows)
     assert PhotoSet.get().folder == "Boats"
     assert TaxonomyEntry.get_or_none(kind="folder", key="Boats") is not None  # confirmed → added
+    from amirtui.core.recent import load_recent
+
+    assert load_recent(settings.data_dir) == [source.resolve()]  # offered first next time
 
 
 async def test_empty_names_are_refused_before_anything_is_written(settings, db, source):

@@ -18,15 +18,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, DataTable, DirectoryTree, Input, Label, Static
+from textual.widgets import Checkbox, DataTable, Input, Label, Static
 
 from ...core import naming, taxonomy
 from ...core.db.models import PhotoSet
 from ...core.errors import AmirError
 from ...core.ingest import SetSpec, import_sets, validate_set
+from ...core.recent import load_recent, remember
 from ..bindings import bind
 from ..widgets.chrome import KeyHints, StatusHeader
-from ..text import LiteralTable, LiteralTree, literal, plural
+from ..text import LiteralTable, literal, plural
+from ..widgets.folder_browser import FolderBrowser
 
 if TYPE_CHECKING:
     from ..app import AmirApp
@@ -49,21 +51,29 @@ class PendingSet:
         return f"{self.spec.subject} / {self.spec.location} / {self.spec.folder}"
 
 
+class FormScroll(VerticalScroll):
+    """The form's scroll area: scrolls, but is never a focus stop of its own (its fields are)."""
+
+    can_focus = False
+
+
 class ImportScreen(Screen):
     """Add one or more sets and start the import + pipeline."""
 
     TITLE = "Import"
     DEFAULT_CSS = """
     #import-main { height: 1fr; }
-    #import-tree { width: 2fr; min-width: 24; border-right: solid $primary-darken-2; }
+    #import-browser { width: 2fr; min-width: 24; border-right: solid $primary-darken-2; }
     #import-form { width: 3fr; padding: 0 1; }
-    #import-form Input { height: 3; }
+    #import-form Input { margin-bottom: 1; }
     #import-fields { height: auto; }
     #import-fields > Vertical { width: 1fr; height: auto; }
     #name-preview { height: auto; margin: 0 0 1 0; }
     #name-preview.-problem { color: $error; }
-    #import-options { height: auto; }
-    #smoke { width: 24; }
+    #import-options { height: auto; margin-bottom: 1; }
+    #import-options > Horizontal { height: 1; }
+    #smoke-label { width: auto; color: $text-muted; }
+    #smoke { width: 1fr; max-width: 20; }
     #import-sets { height: auto; max-height: 10; }
     #import-refused { height: 1fr; min-height: 3; color: $text-muted; }
     """
@@ -73,6 +83,12 @@ class ImportScreen(Screen):
         bind("ctrl+t", "toggle_confirm", "Confirm new", "import.confirm",
              "Accept a new Folder/Location (added to the taxonomy)"),
         bind("ctrl+g", "start", "Start", "import.start", "Import every set, then run the pipeline"),
+        bind("ctrl+o", "folder_up", "Up a folder", "import.up", "Show the parent folder in the tree (Backspace in the "
+             "tree does the same)", show=False),
+        bind("ctrl+r", "refresh_folders", "Refresh", "import.refresh", "Read the folders again (the tree also does "
+             "when it gets focus)", show=False),
+        bind("f9", "toggle_hidden", "Hidden files", "import.hidden", "Show or hide entries whose name starts with a "
+             "dot", show=False),
     ]
 
     @dataclass
@@ -106,17 +122,19 @@ class ImportScreen(Screen):
         paths = self.amir.settings.paths
         root = Path(paths.import_root).expanduser() if paths.import_root else Path.home()
         with Horizontal(id="import-main"):
-            yield LiteralTree(str(root), id="import-tree")
-            with VerticalScroll(id="import-form"):
+            yield FolderBrowser(root, load_recent(self.amir.settings.data_dir), id="import-browser")
+            with FormScroll(id="import-form"):
                 with Horizontal(id="import-fields"):
                     for key, label in FIELDS:
                         with Vertical():
                             yield Label(label, classes="field-label")
-                            yield Input(id=key, placeholder=label)
+                            yield Input(id=key, placeholder=label, compact=True)
                 yield Static("first filename: type Subject, Location and Folder", id="name-preview")
-                with Horizontal(id="import-options"):
-                    yield Checkbox("Confirm new folder/location", id="confirm-new")
-                    yield Input(id="smoke", type="integer", placeholder="smoke batch N (empty = all)")
+                with Vertical(id="import-options"):  # stacked: both stay on screen at 80 columns
+                    yield Checkbox("Confirm new folder/location", id="confirm-new", compact=True)
+                    with Horizontal():
+                        yield Label("smoke batch: ", id="smoke-label")
+                        yield Input(id="smoke", type="integer", placeholder="N (empty = all)", compact=True)
                 yield LiteralTable(id="import-sets", cursor_type="row")
                 yield Static("", id="import-refused")
         yield KeyHints()
@@ -130,7 +148,7 @@ class ImportScreen(Screen):
         table.add_column("status", key="status", width=14)
         table.add_column("source", key="source")
         self.refresh_suggestions()
-        self.query_one("#import-tree").focus()
+        self.query_one("#import-tree").focus()  # the tree reads the disk on focus
 
     def on_screen_resume(self) -> None:
         self.refresh_suggestions()
@@ -166,12 +184,20 @@ class ImportScreen(Screen):
         status.set_class(bool(problems), "-problem")
 
     def _highlighted_dir(self) -> Path | None:
-        tree = self.query_one("#import-tree", DirectoryTree)
-        node = tree.cursor_node or tree.root
-        if node is None or node.data is None:
-            return None
-        path = Path(node.data.path)
-        return path if path.is_dir() else path.parent
+        return self.query_one(FolderBrowser).highlighted_dir
+
+    def action_folder_up(self) -> None:
+        """The tree shows the parent folder."""
+        self.query_one(FolderBrowser).tree.action_up()
+
+    def action_refresh_folders(self) -> None:
+        """Read the folders again."""
+        self.query_one(FolderBrowser).refresh_tree()
+
+    def action_toggle_hidden(self) -> None:
+        """Show / hide dot-entries."""
+        shown = self.query_one(FolderBrowser).toggle_hidden()
+        self.notify("hidden entries shown" if shown else "hidden entries hidden", timeout=2)
 
     def action_add_set(self) -> None:
         """Add the highlighted folder as a set with the typed names, then validate it in a worker."""
@@ -302,6 +328,7 @@ class ImportScreen(Screen):
         dupes = sum(len(s.duplicates) for s in report.sets)
         self.notify(f"imported {plural(report.accepted, 'photo')}" + (f", {dupes} already known" if dupes else ""),
                     title="Import done", timeout=5)
+        remember(self.amir.settings.data_dir, [src for ps in self.sets for src in ps.spec.sources])
         self.sets.clear()
         self._rebuild_table()
         self.refresh_suggestions()

@@ -84,6 +84,8 @@ class FieldArea(TextArea):
 class EditorPanel(VerticalScroll):
     """Form for one row: filename, caption, alt text, keywords, plus the quality context."""
 
+    can_focus = False  # the fields are the focus stops; the scroll area itself would be an invisible one
+
     @dataclass
     class SaveRequested(Message):
         """The operator pressed Enter in a field: save these values for ``photo_id``."""
