@@ -184,6 +184,20 @@ async def test_preview_loads_the_model_image_debounced(settings, queue):
         await wait_for(pilot, lambda: preview.shown_key == queue[2])
         img = preview.query_one(".preview-image")
         assert img.image is not None and img.image.size == (320, 200)
+        # prepared off the UI thread at the widget's cell size: whole lines, no taller than the widget
+        assert img.lines and len(img.lines) <= img.size.height
+        assert all(line.cell_length == img.size.width for line in img.lines)
+
+
+async def test_a_hidden_preview_decodes_nothing(settings, queue):
+    app = make_app(settings, preview="halfcell")
+    async with app.run_test(size=(80, 24)) as pilot:  # 80×24: the preview gives its room to the editor
+        await settle(app, pilot)
+        preview = app.screen.query_one(ImagePreview)
+        await pilot.press("j")
+        await wait_for(pilot, lambda: preview.shown_key == queue[1])
+        assert not [w for w in app.workers if w.group == "preview"]
+        assert preview.query_one(".preview-image").lines == []
 
 
 async def test_filters_search_and_empty_state(settings, queue):

@@ -69,6 +69,9 @@ class PreviewReady(Message):
     key: Any
     image: Any
     error: str = ""
+    prepared: Any = None
+    """Lines built at the widget's cell size (half-cell previews), ready to swap in."""
+    size: tuple[int, int] = (0, 0)
 
 
 @dataclass
