@@ -28,7 +28,8 @@ def plain(widget) -> str:
 
 
 def test_escape_controls_makes_every_control_character_visible():
-    assert escape_controls("a\x1b[31mb\x07\x7f\x85\tc\nd") == "a\\x1b[31mb\\x07\\x7f\\x85\\x09c\\x0ad"
+    assert escape_controls("a\x1b[31mb\x07\x7f\x85\tc\nd") == "a\\x1b[31mb\\x07\\x7f\\x85\\tc\\nd"
+    assert escape_controls("x\u202ey") == "x\\u202ey"  # a bidi override would reorder what the reader sees
     assert escape_controls("l1\nl2\x1b", keep_newlines=True) == "l1\nl2\\x1b"
     assert escape_controls("Kestrel_Oslo_Birds [x] é ✓") == "Kestrel_Oslo_Birds [x] é ✓"  # printable text untouched
 

@@ -18,18 +18,35 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable, DirectoryTree
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_KEEP_NL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# Same rule as helper `security`'s ``amirtui.core.safe_text.escape_control`` (C0, DEL, C1, line/paragraph
+# separators, bidi overrides, lone surrogates; \n \r \t in short form). At merge, replace this block by
+# ``from ..core.safe_text import escape_control as _escape_control``.
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _visible(ch: str) -> str:
+    code = ord(ch)
+    if ch in _SHORT:
+        return _SHORT[ch]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of an undecodable file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _escape_control(text: object, *, keep: str = "") -> str:
+    s = text if isinstance(text, str) else str(text)
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _visible(m.group()), s)
 
 
 def escape_controls(value: Any, *, keep_newlines: bool = False) -> str:
-    """``value`` as text with every control character (C0, C1, DEL) replaced by ``\\xNN``.
+    """``value`` as text with every control character (C0, C1, DEL, …) written visibly (``ESC`` → ``\\x1b``).
 
     ``keep_newlines`` keeps ``\\n`` for messages the app composes over several lines (a notification's "what to do"
     line); values themselves are escaped whole.
     """
-    pattern = _CONTROL_KEEP_NL if keep_newlines else _CONTROL
-    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    return _escape_control(value, keep="\n" if keep_newlines else "")
 
 
 def literal(value: Any, style: str = "", *, keep_newlines: bool = False) -> Text:
