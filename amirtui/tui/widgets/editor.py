@@ -34,17 +34,16 @@ def detail_values(d: PhotoDetail) -> dict[str, str]:
 
 
 def quality_text(d: PhotoDetail) -> Text:
-    """The quality context block as literal Text (names, reasons and model text are data, never markup)."""
+    """The quality context block as literal Text (names, reasons and model text are data, never markup).
+
+    Most important first — a narrow terminal shows the top lines: row and state, the whole file name, the gate's
+    verdict, then QR / band, scores, the set, the AI text and the last error.
+    """
     qr = "—" if d.qr is None else f"{d.qr:.2f}"
     t = Text()
     t.append(f"#{d.id}", "bold").append(" ").append(literal(d.state, "bold")).append(" · ").append(
         literal(d.original_name))
     t.append("\n").append(literal(d.file_name or "(no file name yet)", "bold"))
-    t.append("\n").append(literal(d.set_label, "dim"))
-    t.append(f"\nQR {qr} · band ").append(literal(d.qc_band or "—"))
-    if d.scores:
-        t.append("\nscores: " + ", ".join(f"{k} {v:.2f}" if isinstance(v, (int, float)) else f"{k} {v}"
-                                          for k, v in sorted(d.scores.items())))
     t.append("\ngate ")
     if d.gate_status == "needs_work":
         t.append("needs_work", "bold red").append(": ").append(literal("; ".join(d.gate_reasons) or "no reason recorded"))
@@ -54,6 +53,11 @@ def quality_text(d: PhotoDetail) -> Text:
         t.append(literal(d.gate_status or "—"))
     if d.gate_override:
         t.append(" (override recorded)", "yellow")
+    t.append(f"\nQR {qr} · band ").append(literal(d.qc_band or "—"))
+    if d.scores:
+        t.append(" · " + ", ".join(f"{k} {v:.2f}" if isinstance(v, (int, float)) else f"{k} {v}"
+                                   for k, v in sorted(d.scores.items())))
+    t.append("\n").append(literal(d.set_label, "dim"))
     if d.text_source == "manual":
         t.append("\nAI caption: ", "dim").append(literal(d.ai_caption or "—"))
     elif not d.ai_caption:
@@ -123,7 +127,10 @@ class EditorPanel(VerticalScroll):
     def bind_detail(self, detail: PhotoDetail | None) -> None:
         """Show ``detail`` (None clears the panel), discarding unsaved edits."""
         self.detail = detail
-        self.query_one("#quality", Static).update(quality_text(detail) if detail else literal("no row selected"))
+        # fixed heights (styles.tcss) and layout=False: following the cursor repaints the panel, it never re-lays out
+        # the screen (a layout pass re-rendered the whole table on every key press of a held j)
+        self.query_one("#quality", Static).update(quality_text(detail) if detail else literal("no row selected"),
+                                                  layout=False)
         values = detail_values(detail) if detail else {k: "" for k, _ in FIELDS}
         for key, _ in FIELDS:
             field = self._field(key)
@@ -155,7 +162,7 @@ class EditorPanel(VerticalScroll):
         """Show the live filename check: '' ok, None nothing to say, else the problem."""
         status = self.query_one("#name-status", Static)
         status.set_class(bool(problem), "-problem")
-        status.update(literal("" if not problem else f"✗ {problem}"))
+        status.update(literal("" if not problem else f"✗ {problem}"), layout=False)
 
     def focus_field(self, key: str | None = None) -> None:
         """Focus a field (the next one after the focused field when ``key`` is None)."""
