@@ -48,12 +48,14 @@ def start(home: Path, session: str, size: tuple[int, int] = (120, 40)) -> None:
 
 
 def keys(session: str, *names: str) -> None:
-    """Send keys (tmux names: Enter, Tab, F5, C-n …) or literal text (``-l``) to the session."""
+    """Send keys (tmux names: Enter, Tab, F5, C-n …) or literal text (``-l``) to the session, at a person's pace
+    (a burst sent while a screen is still mounting can land before its focus is set)."""
     for name in names:
         if name.startswith("text:"):
             _tmux("send-keys", "-t", session, "-l", name[5:])
         else:
             _tmux("send-keys", "-t", session, name)
+        time.sleep(0.15)
 
 
 @pytest.fixture
@@ -203,7 +205,11 @@ def test_the_whole_evening_at_80x24(evening_home):
         keys(session, "F5")
         screen = wait_text(session, "amirtui · Import", 15)
         assert "Canon_40D.jpg" in screen  # the tree shows the import root
-        keys(session, "Tab", "text:Harbour", "Tab", "text:Oslo", "Tab", "text:Boats")
+        keys(session, "Tab", "text:Harbour")
+        wait_text(session, "Harbour", 10)
+        keys(session, "Tab", "text:Oslo")
+        wait_text(session, "Oslo", 10)
+        keys(session, "Tab", "text:Boats")
         wait_text(session, "Harbour_Oslo_Boats_Photography_", 15)  # the first filename
         keys(session, "C-n")
         wait_text(session, "new folder", 30)
