@@ -134,6 +134,9 @@ def _publish(settings: Settings, args) -> int:
     from .core.publish.publisher import Publisher
     from .secrets import load_secrets
 
+    if not Publisher.eligible_ids():  # say so plainly instead of "published 0, failed 0, skipped 0"
+        print("nothing to publish: no row is approved — approve rows in the review screen (amirtui, F2, key a)")
+        return 0
     secrets = load_secrets(settings)
     publisher = Publisher(settings, secrets=secrets, bus=_bus())
     ids = publisher.eligible_ids()[: args.limit] if args.limit else None
