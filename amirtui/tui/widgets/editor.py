@@ -121,6 +121,16 @@ class EditorPanel(VerticalScroll):
                 if key == "file_name":
                     yield Static("", id="name-status")
 
+    def on_descendant_focus(self, event) -> None:
+        """Mark the field holding the focus (its label turns into a highlighted bar; see styles.tcss)."""
+        for field in self.query(".field"):
+            field.set_class(event.widget in field.children, "-focused")
+
+    def on_descendant_blur(self, event) -> None:
+        """Focus left a field: no label stays highlighted."""
+        for field in self.query(".field"):
+            field.set_class(False, "-focused")
+
     def _field(self, key: str) -> Input | FieldArea:
         return self.query_one(f"#edit-{key}")  # type: ignore[return-value]
 
