@@ -163,12 +163,13 @@ def test_run_cancelled(snap_compare, settings, db, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_import(snap_compare, settings, db, tmp_path, size):
+def test_import(snap_compare, settings, db, tmp_path, monkeypatch, size):
     root = tmp_path / "imports"
     for name in ("2024-05-Harbour", "2024-06-Kestrels", "Oslo-fjord"):
         (root / name).mkdir(parents=True)
     (root / ".thumbnails").mkdir()
-    settings.paths.import_root = root
+    monkeypatch.chdir(tmp_path)  # the path field shows the root as given: relative, so the same on every machine
+    settings.paths.import_root = Path("imports")
     app = make_app(settings, preview="off", start="import")
     assert snap_compare(app, terminal_size=SIZES[size], run_before=_ready)
 
