@@ -134,14 +134,13 @@ def _publish(settings: Settings, args) -> int:
     from .core.publish.publisher import Publisher
     from .secrets import load_secrets
 
-    if not Publisher.eligible_ids():  # say so plainly instead of "published 0, failed 0, skipped 0"
-        print("nothing to publish: no row is approved — approve rows in the review screen (amirtui, F2, key a)")
-        return 0
     secrets = load_secrets(settings)
     publisher = Publisher(settings, secrets=secrets, bus=_bus())
     ids = publisher.eligible_ids()[: args.limit] if args.limit else None
     summary = publisher.run(ids, validate_after=True, secrets=secrets)
     print(summary.text())
+    if not (summary.published or summary.failed or summary.skipped):  # say why, not just three zeros
+        print("nothing to publish: no row is approved — approve rows in the review screen (amirtui, F2, key a)")
     for pid, step, error in summary.failed[:20]:
         print(f"  failed id={pid} at {step}: {error}", file=sys.stderr)
     if summary.validation is not None and not summary.validation.ok:

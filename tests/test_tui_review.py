@@ -227,7 +227,14 @@ async def test_filters_search_and_empty_state(settings, queue):
 
 
 async def test_generate_recaptions_the_row_through_the_loopback_ollama(settings, db, bus, ollama_server):
-    from tests.test_captioning_stage import FALLBACK, PRIMARY, Replies, make_rows, make_settings, run_stage
+    from tests.test_captioning_stage import (
+        FALLBACK,
+        PRIMARY,
+        Replies,
+        make_rows,
+        make_settings,
+        run_stage,
+    )
 
     ollama_server.add_model(FALLBACK)
     ollama_server.behave(PRIMARY, reply=Replies())

@@ -76,9 +76,9 @@ async def test_rows_arrive_on_review_while_the_pipeline_runs(settings, db):
         await wait_for(pilot, lambda: app.pipeline_running)
         for n, pid in enumerate(waiting, start=2):
             release.release()  # one caption comes back
-            await wait_for(pilot, lambda: table.row_count == n, timeout=10)  # …and its row appears by itself
+            await wait_for(pilot, lambda n=n: table.row_count == n, timeout=10)  # …and its row appears by itself
             assert str(pid) in table.rows
-            assert "of %d" % n in filter_line(app)
+            assert f"of {n}" in filter_line(app)
         await wait_for(pilot, lambda: not app.pipeline_running, timeout=10)
         assert str(table.get_cell(str(waiting[-1]), "state")) == "prefilled"
         # nothing moved under the operator: same row highlighted, the edit untouched, focus still in the editor

@@ -24,12 +24,18 @@ from textual.worker import Worker, WorkerState
 from ..config import Settings
 from ..core.db import open_db
 from ..core.db.models import database
-from ..core.events import Event, EventBus, LogLine, RunFinished, RunStarted, StageProgressed
+from ..core.events import (
+    Event,
+    EventBus,
+    LogLine,
+    RunFinished,
+    RunStarted,
+    StageProgressed,
+)
 from .bindings import bind, binding_ids, validate_keymap
 from .commands import GoToScreen, ScreenActions
 from .messages import CoreEventReceived, PipelineFinished, PublishFinished
 from .screens.dialogs import ConfirmScreen
-from .text import escape_controls
 from .screens.help import HelpScreen
 from .screens.import_sets import ImportScreen
 from .screens.preflight import PreflightScreen
@@ -39,6 +45,7 @@ from .screens.review import ReviewScreen
 from .screens.run import RunScreen
 from .screens.summary import SummaryScreen
 from .screens.taxonomy import TaxonomyScreen
+from .text import escape_controls
 from .widgets.preview import prepare_renderer
 
 log = logging.getLogger("amirtui.tui")
@@ -228,7 +235,9 @@ class AmirApp(App[None]):
         """Start (or resume) the pipeline in a thread worker of the App: switching screens never stops it."""
         if self.pipeline_running:
             return
-        from ..core.pipeline import Pipeline  # heavy stage modules load lazily, not at start-up
+        from ..core.pipeline import (
+            Pipeline,  # heavy stage modules load lazily, not at start-up
+        )
 
         self.progress.clear()
         if stages is None and self.stage_factory is not None:

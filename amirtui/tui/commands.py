@@ -9,7 +9,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from .bindings import binding_ids
 
-
 #: Palette names of the screens (the App's modes), in F-key order.
 SCREENS: tuple[tuple[str, str, str], ...] = (
     ("review", "Review", "F2"), ("run", "Run", "F3"), ("preflight", "Preflight", "F4"), ("import", "Import", "F5"),

@@ -26,8 +26,8 @@ from ...core.errors import AmirError
 from ...core.ingest import SetSpec, import_sets, validate_set
 from ...core.recent import load_recent, remember
 from ..bindings import bind
-from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import LiteralTable, literal, plural
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..widgets.folder_browser import FolderBrowser
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from textual.widgets import DataTable, Static
 
 from ...core.errors import AmirError
 from ..bindings import bind
-from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import LiteralTable, literal, plural
+from ..widgets.chrome import KeyHints, StatusHeader
 
 MARK = {"green": ("✔ ok", "green"), "yellow": ("▲ warn", "yellow"), "red": ("✘ FAIL", "bold red")}
 

@@ -19,9 +19,9 @@ from ...core.db.models import Photo
 from ...core.events import Event, PublishStepDone, RunFinished, RunStarted
 from ...core.states import State
 from ..bindings import bind
+from ..text import LiteralTable, literal
 from ..widgets.chrome import KeyHints, StatusHeader
 from ..widgets.review_table import name_tail
-from ..text import LiteralTable, literal
 
 if TYPE_CHECKING:
     from ..app import AmirApp

@@ -21,8 +21,8 @@ from textual.widgets import DataTable, Static
 from ...core import recovery
 from ...core.states import PIPELINE_ORDER
 from ..bindings import bind
-from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import LiteralTable, literal, plural
+from ..widgets.chrome import KeyHints, StatusHeader
 from .dialogs import ConfirmScreen
 
 if TYPE_CHECKING:

@@ -18,28 +18,25 @@ from textual.widgets import DataTable, Input, Static
 
 from ...core import review as rv
 from ...core.errors import AmirError
-from ...core.events import Event, FileAccepted, RowChanged
 from ..bindings import bind
-from ..widgets.chrome import KeyHints, StatusHeader
+from ..messages import ActionFailed, BulkCounted, PageLoaded, RowsChanged
 from ..text import PAST, literal, plural
-from ..messages import ActionFailed, BulkCounted, LiveRowsLoaded, PageLoaded, RowsChanged
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..widgets.editor import EditorPanel
 from ..widgets.preview import ImagePreview
 from ..widgets.review_table import ReviewTable
 from .dialogs import ConfirmScreen
-from .review_editing import ReviewEditing
+from .review_live import ReviewLive
 
 log = logging.getLogger("amirtui.tui")
 STATE_CYCLE: tuple[tuple[str, ...], ...] = ((), ("prefilled",), ("needs_work",), ("quarantined",), ("approved",),
                                             ("rejected",), ("publish_failed",))
 BAND_CYCLE: tuple[str | None, ...] = (None, *rv.BANDS)
 SORT_CYCLE: tuple[tuple[str, bool], ...] = (("id", False), ("qr", True), ("band", False), ("file_name", False))
-LIVE_COALESCE_S = 0.2
-"""Events arriving within this quiet window become one refresh (the pipeline moves rows in bursts)."""
 _ROW_ACTIONS = {"approve", "reject", "pending", "edit", "save", "revert", "generate"}
 
 
-class ReviewScreen(ReviewEditing):
+class ReviewScreen(ReviewLive):
     """Review the queue from the keyboard: decide, edit, generate, bulk, undo, filter."""
 
     TITLE = "Review"
@@ -80,10 +77,6 @@ class ReviewScreen(ReviewEditing):
         self._busy: set[int] = set()
         self._advance_from: set[int] = set()
         """Rows whose successful decision moves the cursor on (reviewers go down the list)."""
-        self._live_ids: set[int] = set()
-        self._live_pending = False
-        self.live_refreshes = 0
-        """How many live refreshes ran (tests check that a burst of events costs one)."""
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -404,66 +397,3 @@ class ReviewScreen(ReviewEditing):
     def action_reload(self) -> None:
         """Reload from the DB."""
         self.reload(self._current())
-
-    # ------------------------------------------------------------ live: rows moved by the pipeline, Generate, publish
-    def on_core_event(self, event: Event) -> None:
-        """A row changed or arrived elsewhere: note its id; one refresh (in a worker) follows a short quiet moment,
-        however many events came meanwhile (a 200-row burst costs one refresh)."""
-        if isinstance(event, (RowChanged, FileAccepted)) and event.photo_id:
-            self._live_ids.add(event.photo_id)
-            self._schedule_live()
-
-    def on_screen_resume(self) -> None:
-        """Back on Review: rows may have moved while another screen was shown — refresh the page in place."""
-        if self.table.row_count:
-            self._live_ids.update(int(k.value) for k in self.table.rows if k.value is not None)
-        self._schedule_live()
-
-    def _schedule_live(self) -> None:
-        if not self._live_pending:
-            self._live_pending = True
-            self.set_timer(LIVE_COALESCE_S, self._flush_live)
-
-    def _flush_live(self) -> None:
-        self._live_pending = False
-        on_page = {i for i in self._live_ids if str(i) in self.table.rows}
-        self._live_ids.clear()
-        self.live_refreshes += 1
-        self._load_live(self.review_filter, self.page_offset, self.amir.settings.review.page_size, self._generation,
-                        on_page)
-
-    @work(thread=True, exit_on_error=False, group="live", description="live review refresh")
-    def _load_live(self, f: rv.ReviewFilter, offset: int, limit: int, generation: int, ids: set[int]) -> None:
-        self.post_message(LiveRowsLoaded(rv.rows_by_id(ids), rv.page_rows(f, offset, limit), rv.count_rows(f),
-                                         generation))
-
-    @on(LiveRowsLoaded)
-    def merge_live_rows(self, message: LiveRowsLoaded) -> None:
-        """Update changed rows in place and add rows that joined this page at its end: the cursor, the selection
-        and an edit in progress stay as they are (rows that left the filter stay until the next reload, showing
-        their new state, so nothing jumps under the operator's cursor)."""
-        if message.generation != self._generation:  # the filter or page changed meanwhile: its own load shows all
-            return
-        table = self.table
-        was_empty = table.row_count == 0
-        for row in message.changed:
-            if row.id not in self._busy:
-                table.update_row(row)
-        room = self.amir.settings.review.page_size - table.row_count
-        for row in message.page:
-            if room <= 0:
-                break
-            if str(row.id) not in table.rows:
-                table.append_row(row)
-                room -= 1
-        self.row_total = message.total
-        self._update_filter_line(table.row_count)
-        editor = self.editor
-        changed_ids = {r.id for r in message.changed}
-        if was_empty and table.row_count:
-            self.show_detail(table.current_id)
-        elif editor.detail is not None and editor.detail.id in changed_ids and not editor.dirty \
-                and not editor.has_focus_within:
-            editor.detail = None  # re-read: the row's state moved (e.g. approved → published)
-            self.show_detail(table.current_id)
-        self._refresh_bindings_if_changed()

@@ -14,10 +14,10 @@ from textual.widgets import Static
 
 from ...core.events import Event, LogLine, RunFinished, RunStarted, StageProgressed
 from ..bindings import bind
+from ..text import literal
 from ..widgets.chrome import KeyHints, StatusHeader
 from ..widgets.log_pane import LogPane
 from ..widgets.stage_board import StageBoard
-from ..text import literal
 from .dialogs import ConfirmScreen
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from ...core.db.models import Photo, Run
 from ...core.review import BANDS
 from ...core.states import State
 from ..bindings import bind
-from ..widgets.chrome import KeyHints, StatusHeader
 from ..text import escape_controls
+from ..widgets.chrome import KeyHints, StatusHeader
 
 
 def escape(value: str) -> str:

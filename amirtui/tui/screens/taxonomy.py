@@ -20,8 +20,8 @@ from textual.widgets import DataTable, Input, Static
 from ...core import taxonomy
 from ...core.errors import AmirError
 from ..bindings import bind
+from ..text import LiteralTable
 from ..widgets.chrome import KeyHints, StatusHeader
-from ..text import LiteralTable, literal
 
 if TYPE_CHECKING:
     from ..app import AmirApp

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from textual import work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.timer import Timer
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from ..messages import PreviewReady
 from ..text import literal
