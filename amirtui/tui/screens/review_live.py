@@ -30,6 +30,7 @@ class ReviewLive(ReviewEditing):
         super().__init__()
         self._live_ids: set[int] = set()
         self._live_pending = False
+        self._live_page = False
         self.live_refreshes = 0
         """How many live refreshes ran (tests check that a burst of events costs one)."""
 
@@ -44,6 +45,7 @@ class ReviewLive(ReviewEditing):
         """Back on Review: rows may have moved while another screen was shown — refresh the page in place."""
         if self.table.row_count:
             self._live_ids.update(int(k.value) for k in self.table.rows if k.value is not None)
+        self._live_page = True
         self._schedule_live()
 
     def _schedule_live(self) -> None:
@@ -53,16 +55,22 @@ class ReviewLive(ReviewEditing):
 
     def _flush_live(self) -> None:
         self._live_pending = False
-        on_page = {i for i in self._live_ids if str(i) in self.table.rows}
+        rows = self.table.rows
+        on_page = {i for i in self._live_ids if str(i) in rows}
+        # the page is read again only when a row may have joined it (an id not shown yet, or back from elsewhere);
+        # the operator's own decisions change rows already shown: those are read by id alone
+        with_page = self._live_page or len(on_page) < len(self._live_ids) or not rows
         self._live_ids.clear()
+        self._live_page = False
         self.live_refreshes += 1
         self._load_live(self.review_filter, self.page_offset, self.amir.settings.review.page_size, self._generation,
-                        on_page)
+                        on_page, with_page)
 
     @work(thread=True, exit_on_error=False, group="live", description="live review refresh")
-    def _load_live(self, f: rv.ReviewFilter, offset: int, limit: int, generation: int, ids: set[int]) -> None:
-        self.post_message(LiveRowsLoaded(rv.rows_by_id(ids), rv.page_rows(f, offset, limit), rv.count_rows(f),
-                                         generation))
+    def _load_live(self, f: rv.ReviewFilter, offset: int, limit: int, generation: int, ids: set[int],
+                   with_page: bool) -> None:
+        page = rv.page_rows(f, offset, limit) if with_page else []
+        self.post_message(LiveRowsLoaded(rv.rows_by_id(ids), page, rv.count_rows(f), generation))
 
     @on(LiveRowsLoaded)
     def merge_live_rows(self, message: LiveRowsLoaded) -> None:
@@ -73,9 +81,9 @@ class ReviewLive(ReviewEditing):
             return
         table = self.table
         was_empty = table.row_count == 0
-        for row in message.changed:
-            if row.id not in self._busy:
-                table.update_row(row)
+        changed = [r for r in message.changed if r.id not in self._busy and not table.shows(r)]
+        for row in changed:  # rows already showing these values (the operator's own decision) are not repainted
+            table.update_row(row)
         room = self.amir.settings.review.page_size - table.row_count
         for row in message.page:
             if room <= 0:
@@ -86,7 +94,7 @@ class ReviewLive(ReviewEditing):
         self.row_total = message.total
         self._update_filter_line(table.row_count)
         editor = self.editor
-        changed_ids = {r.id for r in message.changed}
+        changed_ids = {r.id for r in changed}
         if was_empty and table.row_count:
             self.show_detail(table.current_id)
         elif editor.detail is not None and editor.detail.id in changed_ids and not editor.dirty \

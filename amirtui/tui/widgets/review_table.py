@@ -110,6 +110,11 @@ class ReviewTable(LiteralTable):
         self._review_rows[key] = row
         self.add_row(*self._cells(row), key=key)
 
+    def shows(self, row: ReviewRow) -> bool:
+        """True when the table already shows exactly this row (nothing to repaint)."""
+        key = str(row.id)
+        return self._review_rows.get(key) == row and key not in self._busy_text
+
     def update_row(self, row: ReviewRow, busy: str = "") -> bool:
         """Refresh one row in place (``update_cell``); False when it is not on this page."""
         key = str(row.id)
