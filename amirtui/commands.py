@@ -163,6 +163,8 @@ def _publish(settings: Settings, args) -> int:
     ids = publisher.eligible_ids()[: args.limit] if args.limit else None
     summary = publisher.run(ids, validate_after=True, secrets=secrets)
     print(summary.text())
+    if not (summary.published or summary.failed or summary.skipped):  # say why, not just three zeros
+        print("nothing to publish: no row is approved — approve rows in the review screen (amirtui, F2, key a)")
     for pid, step, error in [f for f in summary.failed if (f[0], f[1]) not in shown][:20]:
         print(f"  failed id={pid} at {step}: {escape_control(error)}", file=sys.stderr)
     if summary.validation is not None and not summary.validation.ok:

@@ -6,13 +6,16 @@ filename, scores, AI text and a model image — a few distinct small JPEGs share
 
 - **ready**: ``make_app`` + ``run_test`` start → the table shows its first page and the editor is bound to the
   highlighted row (target ≤ 1.0 s). ``first_preview`` (the image drawn too) is reported beside it.
-- **move**: ``j`` pressed → the editor shows the next row (p50/p95 over ``moves`` moves, target ≤ 50 ms), and → the
-  preview shows it. The preview is debounced by design (``ui.preview_debounce_ms``, 150 ms by default: holding a key
-  must not decode every row passed over), so its latency is reported with and without the debounce window.
+- **move** (a held key): ``j`` repeated at 30 Hz → the editor shows the next row (p50/p95/p99 over ``moves`` moves,
+  target p95 ≤ 50 ms in **every** run), while the preview work each move starts runs meanwhile; then single steps →
+  the preview shows the row. The preview is debounced by design (``ui.preview_debounce_ms``, 150 ms by default:
+  holding a key must not decode every row passed over), so its latency is reported with and without the debounce.
 - **approve**: ``a`` pressed → the row is ``approved`` in the DB (committed by the worker) and cursor + editor are
   on the next row (p95 over ``approvals``, target ≤ 50 ms).
 
-Each wait polls the condition on the app's own event loop (1 ms steps) with a bounded timeout.
+Each wait polls the condition on the app's own event loop (1 ms steps) with a bounded timeout. The whole measurement
+runs three times (a fresh app each time, the same DB; approvals undone between runs) and the worst run is reported
+beside each run's numbers.
 Run: ``python -m benchmarks.bench_review [rows]``; writes ``benchmarks/results/review.json``.
 """
 
@@ -99,7 +102,11 @@ def _key(app, key: str) -> None:
     app._driver.send_message(event)
 
 
-async def _measure(settings, moves: int, approvals: int, debounce_s: float) -> dict:
+KEY_REPEAT_S = 1 / 30
+"""A held key repeats about 30 times a second in common terminals."""
+
+
+async def _measure(settings, moves: int, previews: int, approvals: int, debounce_s: float) -> dict:
     from amirtui.core.db.models import Photo
     from amirtui.tui.app import make_app
     from amirtui.tui.widgets.editor import EditorPanel
@@ -123,13 +130,24 @@ async def _measure(settings, moves: int, approvals: int, debounce_s: float) -> d
             idx = table.cursor_row + 1
             return int(table.coordinate_to_cell_key((idx, 0)).row_key.value)
 
-        move_editor, move_preview = [], []
+        # a held key: j repeats every KEY_REPEAT_S; the preview work it starts (debounce, decode, prepare) runs
+        # meanwhile, as it does for a person holding the key
+        move_editor = []
+        next_at = time.perf_counter()
         for _ in range(moves):
             target = next_id()
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
             t = time.perf_counter()
             _key(app, "j")
             await _wait(lambda t=target: editor.detail is not None and editor.detail.id == t, what="editor follows")
             move_editor.append(time.perf_counter() - t)
+            next_at = t + KEY_REPEAT_S
+        # single steps: how soon the preview shows the row the cursor stopped on
+        move_preview = []
+        for _ in range(previews):
+            target = next_id()
+            t = time.perf_counter()
+            _key(app, "j")
             await _wait(lambda t=target: preview.shown_key == t, what="preview follows")
             move_preview.append(time.perf_counter() - t)
 
@@ -149,22 +167,31 @@ async def _measure(settings, moves: int, approvals: int, debounce_s: float) -> d
             if state != "approved":
                 raise AssertionError(f"review benchmark: photo {pid} is '{state}' after approve, not 'approved'")
         await app.workers.wait_for_complete()
+        from amirtui.core.review import undo_last
+
+        while undo_last() is not None:  # put the DB back for the next run
+            pass
     ms = lambda xs, q: round(percentile(xs, q) * 1000, 1)
     return {
         "ready_ms": round(ready * 1000, 1), "first_preview_ms": round(first_preview * 1000, 1),
         "page_rows": page_rows,
-        "move_editor_ms": {"p50": ms(move_editor, 50), "p95": ms(move_editor, 95), "max": ms(move_editor, 100)},
+        "move_editor_ms": {"p50": ms(move_editor, 50), "p95": ms(move_editor, 95), "p99": ms(move_editor, 99),
+                           "max": ms(move_editor, 100)},
         "move_preview_ms": {"p50": ms(move_preview, 50), "p95": ms(move_preview, 95), "max": ms(move_preview, 100)},
         "move_preview_minus_debounce_ms": {
             "p50": round((median(move_preview) - debounce_s) * 1000, 1),
             "p95": round((percentile(move_preview, 95) - debounce_s) * 1000, 1)},
         "approve_ms": {"p50": ms(approve, 50), "p95": ms(approve, 95), "max": ms(approve, 100)},
-        "moves": moves, "approvals": approvals,
+        "moves": moves, "previews": previews, "approvals": approvals,
     }
 
 
-def run(rows: int = 10_000, moves: int = 200, approvals: int = 100, out_dir: Path | None = None) -> dict:
-    """Build the DB, measure with Pilot, return (and write) the result dict."""
+def run(rows: int = 10_000, moves: int = 200, approvals: int = 60, out_dir: Path | None = None, runs: int = 3,
+        previews: int = 25) -> dict:
+    """Build the DB once, measure ``runs`` times with a fresh app each time, return (and write) the result dict.
+
+    The targets must hold in **every** run: the worst run's numbers are the ones judged.
+    """
     bench_env()
     from amirtui.config import load_settings
     from amirtui.core.db import close_db, open_db
@@ -178,17 +205,27 @@ def run(rows: int = 10_000, moves: int = 200, approvals: int = 100, out_dir: Pat
         fill_s = time.perf_counter() - t
         debounce_s = settings.ui.preview_debounce_ms / 1000
         try:
-            result = asyncio.run(_measure(settings, moves, approvals, debounce_s))
+            per_run = [asyncio.run(_measure(settings, moves, previews, approvals, debounce_s)) for _ in range(runs)]
         finally:
             close_db()
-    result.update({
+    worst = lambda key, q: max(r[key][q] for r in per_run)
+    result = {
+        "ready_ms": max(r["ready_ms"] for r in per_run),
+        "first_preview_ms": max(r["first_preview_ms"] for r in per_run),
+        "page_rows": per_run[0]["page_rows"],
+        "move_editor_ms": {q: worst("move_editor_ms", q) for q in ("p50", "p95", "p99", "max")},
+        "move_preview_ms": {q: worst("move_preview_ms", q) for q in ("p50", "p95", "max")},
+        "move_preview_minus_debounce_ms": {q: worst("move_preview_minus_debounce_ms", q) for q in ("p50", "p95")},
+        "approve_ms": {q: worst("approve_ms", q) for q in ("p50", "p95", "max")},
+        "runs": per_run, "worst_of": runs,
         "rows": rows, "db_fill_s": round(fill_s, 2), "terminal": f"{SIZE[0]}x{SIZE[1]}", "preview": "halfcell",
         "preview_debounce_ms": settings.ui.preview_debounce_ms, "page_size": settings.review.page_size,
+        "key_repeat_hz": round(1 / KEY_REPEAT_S), "moves": moves, "previews": previews, "approvals": approvals,
         "targets_ms": TARGETS_MS, "machine": machine(),
-    })
+    }
     result["holds"] = {
         "ready": result["ready_ms"] <= TARGETS_MS["ready"],
-        "move_editor_p95": result["move_editor_ms"]["p95"] <= TARGETS_MS["move_editor_p95"],
+        "move_editor_p95": all(r["move_editor_ms"]["p95"] <= TARGETS_MS["move_editor_p95"] for r in per_run),
         "approve_p95": result["approve_ms"]["p95"] <= TARGETS_MS["approve_p95"],
     }
     write_result("review", result, out_dir)

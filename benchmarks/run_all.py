@@ -133,8 +133,10 @@ def _review(s: dict, out: Path, args) -> list[tuple]:
     r = bench_review.run(s["review_rows"], s["moves"], s["approvals"], out_dir=out)
     return [
         (f"screen ready, {r['rows']} rows (ms)", r["ready_ms"], "≤ 1000", r["holds"]["ready"]),
-        ("cursor move → editor p50 (ms)", r["move_editor_ms"]["p50"], "info", None),
-        ("cursor move → editor p95 (ms)", r["move_editor_ms"]["p95"], "≤ 50", r["holds"]["move_editor_p95"]),
+        ("held key: cursor → editor p50 (ms, worst of 3 runs)", r["move_editor_ms"]["p50"], "info", None),
+        ("held key: cursor → editor p95 (ms, worst of 3 runs)", r["move_editor_ms"]["p95"], "≤ 50 every run",
+         r["holds"]["move_editor_p95"]),
+        ("held key: cursor → editor p99 (ms, worst of 3 runs)", r["move_editor_ms"]["p99"], "info", None),
         (f"cursor move → preview p95 (ms, incl. {r['preview_debounce_ms']} ms debounce)",
          r["move_preview_ms"]["p95"], "info", None),
         ("approve → committed + next row p95 (ms)", r["approve_ms"]["p95"], "≤ 50", r["holds"]["approve_p95"]),

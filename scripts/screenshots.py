@@ -1,4 +1,5 @@
-"""Save SVG screenshots of the key screens (Review, Run, Preflight, Import, Publish, Summary) into docs/screenshots/.
+"""Save SVG screenshots of the key screens (Review, Run, Preflight, Import, Publish, Summary, Help) at 120×40 and
+80×24 into docs/screenshots/.
 
 Sample data: a few real photos from tests/data/photos are imported and run through the real ingest and model-image
 stages in a temp home; scores and captions (which need pyiqa and Ollama) are filled with sample values so the review
@@ -60,18 +61,29 @@ def prepare(home: Path) -> object:
     return settings
 
 
+SIZES = {"": (120, 40), "-80x24": (80, 24)}
+
+
 async def shoot(settings, out: Path) -> list[Path]:
-    """Open each screen in the real app and save its SVG."""
+    """Open each screen in the real app at both sizes and save its SVG (``review.svg``, ``review-80x24.svg`` …)."""
     from amirtui.tui.app import make_app
 
-    app = make_app(settings, preview="halfcell")
     saved = []
-    async with app.run_test(size=(120, 40)) as pilot:
-        for mode in ("review", "run", "preflight", "import", "publish", "summary"):
-            app.switch_mode(mode)
-            for _ in range(20):  # let page loads, previews and checks arrive (bounded)
-                await pilot.pause(0.1)
-            saved.append(Path(app.save_screenshot(f"{mode}.svg", path=str(out))))
+    for suffix, size in SIZES.items():
+        app = make_app(settings, preview="halfcell")
+        async with app.run_test(size=size) as pilot:
+            for mode in ("review", "run", "preflight", "import", "publish", "summary", "help"):
+                if mode == "help":
+                    app.switch_mode("review")
+                    await pilot.pause(0.2)
+                    await pilot.press("f1")
+                else:
+                    app.switch_mode(mode)
+                for _ in range(20):  # let page loads, previews and checks arrive (bounded)
+                    await pilot.pause(0.1)
+                saved.append(Path(app.save_screenshot(f"{mode}{suffix}.svg", path=str(out))))
+                if mode == "help":
+                    await pilot.press("escape")
     return saved
 
 

@@ -64,11 +64,13 @@ def test_review_benchmark_runs(tmp_path: Path) -> None:
     from benchmarks import bench_review
 
     out = tmp_path / "results"
-    r = bench_review.run(rows=60, moves=4, approvals=2, out_dir=out)
+    r = bench_review.run(rows=60, moves=4, approvals=2, out_dir=out, runs=2, previews=2)
     for key in ("ready_ms", "first_preview_ms"):
         assert r[key] > 0
-    for key in ("move_editor_ms", "move_preview_ms", "approve_ms"):
+    assert set(r["move_editor_ms"]) == {"p50", "p95", "p99", "max"}
+    for key in ("move_preview_ms", "approve_ms"):
         assert set(r[key]) == {"p50", "p95", "max"}
+    assert len(r["runs"]) == 2 and r["move_editor_ms"]["p95"] == max(x["move_editor_ms"]["p95"] for x in r["runs"])
     assert set(r["holds"]) == {"ready", "move_editor_p95", "approve_p95"}
     assert _json(out / "review.json")["rows"] == 60
 

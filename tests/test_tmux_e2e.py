@@ -39,12 +39,23 @@ def wait_text(session: str, text: str, timeout: float = 60) -> str:
     raise AssertionError(f"'{text}' not shown within {timeout} s; the pane shows:\n{pane(session)}")
 
 
-def start(home: Path, session: str) -> None:
-    """Start ``python -m amirtui`` in a detached 120x40 tmux session."""
+def start(home: Path, session: str, size: tuple[int, int] = (120, 40)) -> None:
+    """Start ``python -m amirtui`` in a detached tmux session of ``size`` (columns, rows)."""
     env = " ".join(f"{k}={v}" for k, v in (("HF_HUB_OFFLINE", "1"), ("TERM", "xterm-256color")))
     cmd = f"cd {home} && env {env} {sys.executable} -m amirtui --config {home / 'config.yaml'}"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True,
-                   timeout=10)
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), cmd],
+                   check=True, timeout=10)
+
+
+def keys(session: str, *names: str) -> None:
+    """Send keys (tmux names: Enter, Tab, F5, C-n …) or literal text (``-l``) to the session, at a person's pace
+    (a burst sent while a screen is still mounting can land before its focus is set)."""
+    for name in names:
+        if name.startswith("text:"):
+            _tmux("send-keys", "-t", session, "-l", name[5:])
+        else:
+            _tmux("send-keys", "-t", session, name)
+        time.sleep(0.15)
 
 
 @pytest.fixture
@@ -163,3 +174,88 @@ def test_preflight_run_review_and_publish_from_the_keyboard(tmux_home):
     assert sorted(p.name for p in site.rglob("*.JPG") if "thumbs" not in p.parts) == sorted(names)
     mirror = sqlite3.connect(tmux_home / "data" / "photos_info_revamp.db")
     assert mirror.execute("SELECT count(*) FROM photos_info_revamp").fetchone()[0] == 3
+
+
+@pytest.fixture
+def evening_home(tmp_path, ollama_server, photos_dir):
+    """A project home with three real camera JPEGs waiting in <home>/shoot (the import root); nothing imported."""
+    src = tmp_path / "shoot"
+    src.mkdir()
+    for name in ("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg"):
+        shutil.copy2(photos_dir / "cameras" / name, src / name)
+    (tmp_path / "config.yaml").write_text(
+        f"paths: {{data_dir: data, logs_dir: logs, import_root: '{src}'}}\n"
+        f"ollama:\n  hosts: [{{url: '{ollama_server.url}', parallel: 1}}]\n  primary_model: qwen2.5vl:7b\n"
+        "  fallback_model: ''\n  request_timeout: 20\n"
+        "quality: {metrics: [piqe], device: cpu}\nui: {preview: halfcell}\n"
+        "publish: {target: local, remote_base: photos}\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_the_whole_evening_at_80x24(evening_home):
+    """Import → run → review (rows arrive by themselves) → publish → quit → restart, in an 80×24 tmux pane, judged
+    by what the screen says."""
+    home = evening_home
+    db_path = home / "data" / "review.db"
+    session = f"amirtui-{uuid.uuid4().hex[:8]}"
+    start(home, session, (80, 24))
+    try:
+        screen = wait_text(session, "ready: Enter goes to the Run screen", 90)
+        assert "amirtui · Preflight" in screen and "? keys" in screen
+        keys(session, "F5")
+        screen = wait_text(session, "amirtui · Import", 15)
+        assert "Canon_40D.jpg" in screen  # the tree shows the import root
+        keys(session, "Tab", "text:Harbour")
+        wait_text(session, "Harbour", 10)
+        keys(session, "Tab", "text:Oslo")
+        wait_text(session, "Oslo", 10)
+        keys(session, "Tab", "text:Boats")
+        wait_text(session, "Harbour_Oslo_Boats_Photography_", 15)  # the first filename
+        keys(session, "C-n")
+        wait_text(session, "new folder", 30)
+        keys(session, "C-t")
+        wait_text(session, "ready", 30)
+        keys(session, "C-g")
+        # the import starts the pipeline; the Run screen shows the board and, when done, the summary
+        wait_text(session, "amirtui · Run", 30)
+        screen = wait_text(session, "Run summary", 240)
+        assert "finished: ok" in screen or "ok in" in screen
+        keys(session, "F2")
+        screen = wait_text(session, "amirtui · Review", 15)
+        assert "of 3" in screen and "a Approve" in screen
+        db = sqlite3.connect(db_path)
+        for n in range(1, 4):
+            keys(session, "a")
+            end = time.monotonic() + 20
+            while _db_count(db, "state = 'approved'") < n:
+                if "Approve anyway" in pane(session):  # a needs_work row: confirm the recorded override
+                    keys(session, "y")
+                    time.sleep(0.3)
+                assert time.monotonic() < end, pane(session)
+                time.sleep(0.2)
+        keys(session, "F6")
+        wait_text(session, "3 approved", 15)
+        keys(session, "p")
+        wait_text(session, "published 3", 120)  # the one completion dialog
+        keys(session, "Enter")
+        # back on the queue: the published rows say so in place (the live queue), nothing left to review
+        screen = wait_text(session, "published", 15)
+        assert "amirtui · Review" in screen
+        keys(session, "C-q")
+        _lock_released(home, 60)
+    finally:
+        _tmux("kill-session", "-t", session)
+    session = f"amirtui-{uuid.uuid4().hex[:8]}"
+    start(home, session, (80, 24))  # the next evening: the app starts clean, the summary remembers
+    try:
+        screen = wait_text(session, "amirtui · Preflight", 60)
+        assert "did not finish" not in screen  # a clean exit leaves nothing to recover
+        keys(session, "F7")
+        screen = wait_text(session, "Rows per state", 15)
+        assert "published" in screen
+        keys(session, "C-q")
+        _lock_released(home, 60)
+    finally:
+        _tmux("kill-session", "-t", session)
+    names = [r[0] for r in sqlite3.connect(db_path).execute("SELECT file_name FROM photo WHERE state = 'published'")]
+    assert len(names) == 3 and all(n.startswith("Harbour_Oslo_Boats_Photography_") for n in names)

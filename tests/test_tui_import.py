@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, DirectoryTree, Input, Static
 
 from amirtui.core import taxonomy
 from amirtui.core.db.models import Photo, PhotoSet, TaxonomyEntry
@@ -24,7 +24,7 @@ async def settle(app, pilot, timeout: float = 20.0) -> None:
     """Wait for our workers and their messages. The DirectoryTree's loader worker runs for the widget's lifetime,
     so ``workers.wait_for_complete()`` would never return here."""
     def idle() -> bool:
-        return not any(w.is_running and type(w.node).__name__ != "DirectoryTree" for w in app.workers)
+        return not any(w.is_running and not isinstance(w.node, DirectoryTree) for w in app.workers)
 
     await wait_for(pilot, idle, timeout)
     await pilot.pause()
@@ -71,8 +71,8 @@ async def test_import_a_set_with_keys_then_the_pipeline_names_it(settings, db, s
         assert screen.check_action("start", ()) is None  # the new folder must be confirmed first
         await pilot.press("ctrl+t")
         await settle(app, pilot)
-        assert table.get_cell("0", "status") == "ready"
-        assert table.get_cell("0", "files") == "3" and table.get_cell("0", "refused") == "1"
+        assert str(table.get_cell("0", "status")) == "ready"
+        assert str(table.get_cell("0", "files")) == "3" and str(table.get_cell("0", "refused")) == "1"
         refused = str(screen.query_one("#import-refused", Static).render())
         assert "refused broken.jpg" in refused
         await pilot.press("ctrl+g")
@@ -88,6 +88,9 @@ async def test_import_a_set_with_keys_then_the_pipeline_names_it(settings, db, s
     assert all(p.file_name.startswith("Harbour_Oslo_Boats_Photography_") for p in rows)
     assert PhotoSet.get().folder == "Boats"
     assert TaxonomyEntry.get_or_none(kind="folder", key="Boats") is not None  # confirmed → added
+    from amirtui.core.recent import load_recent
+
+    assert load_recent(settings.data_dir) == [source.resolve()]  # offered first next time
 
 
 async def test_empty_names_are_refused_before_anything_is_written(settings, db, source):

@@ -74,11 +74,11 @@ async def test_approve_reject_and_undo_with_keys(settings, queue):
         assert state(queue[1]) == "rejected"
         assert repo.active_reservation(Photo.get_by_id(queue[1]).file_name) is None
         table = screen.query_one(ReviewTable)
-        assert table.get_cell(str(queue[1]), "state") == "rejected"  # updated in place
+        assert str(table.get_cell(str(queue[1]), "state")) == "rejected"  # updated in place
         await pilot.press("u")
         await settle(app, pilot)
         assert state(queue[1]) == "prefilled"
-        assert table.get_cell(str(queue[1]), "state") == "prefilled"
+        assert str(table.get_cell(str(queue[1]), "state")) == "prefilled"
         assert state(queue[0]) == "approved"
 
 
@@ -114,12 +114,12 @@ async def test_bulk_approve_names_the_count_and_applies_after_yes(settings, queu
         await settle(app, pilot)
         dialog = app.screen
         assert isinstance(dialog, ConfirmScreen)
-        assert "Approve 3 rows" in dialog.question and "1 needs_work rows are left out" in dialog.question
+        assert "Approve 3 rows" in dialog.question and "1 needs_work row is left out" in dialog.question  # agreement in number
         await pilot.press("y")
         await settle(app, pilot)
         assert [state(i) for i in queue] == ["approved"] * 3 + ["needs_work"]
         table = app.screen.query_one(ReviewTable)
-        assert [table.get_cell(str(i), "state") for i in queue[:3]] == ["approved"] * 3
+        assert [str(table.get_cell(str(i), "state")) for i in queue[:3]] == ["approved"] * 3
         await pilot.press("u")  # one undo takes the whole bulk back
         await settle(app, pilot)
         assert [state(i) for i in queue] == ["prefilled"] * 3 + ["needs_work"]
@@ -134,13 +134,13 @@ async def test_edit_save_and_escape_revert(settings, queue):
         await pilot.press("e")  # caption field
         cap = editor.query_one("#edit-caption")
         assert app.focused is cap
-        cap.value = ""
-        await pilot.press(*"Dawn", "enter")
+        cap.clear()
+        await pilot.press(*"Dawn", "enter")  # Enter saves (a caption holds no line breaks)
         await settle(app, pilot)
         p = Photo.get_by_id(queue[0])
         assert p.caption == "Dawn" and p.text_source == "manual"
         # the gate judged the new text at once: "Dawn" is far too short for a caption
-        assert app.screen.query_one(ReviewTable).get_cell(str(queue[0]), "state") == "needs_work ✎"
+        assert str(app.screen.query_one(ReviewTable).get_cell(str(queue[0]), "state")) == "needs_work ✎"
         # typed but not saved: Escape puts the saved text back
         await pilot.press("e")
         await pilot.press(*" dusk")
@@ -184,6 +184,20 @@ async def test_preview_loads_the_model_image_debounced(settings, queue):
         await wait_for(pilot, lambda: preview.shown_key == queue[2])
         img = preview.query_one(".preview-image")
         assert img.image is not None and img.image.size == (320, 200)
+        # prepared off the UI thread at the widget's cell size: whole lines, no taller than the widget
+        assert img.lines and len(img.lines) <= img.size.height
+        assert all(line.cell_length == img.size.width for line in img.lines)
+
+
+async def test_a_hidden_preview_decodes_nothing(settings, queue):
+    app = make_app(settings, preview="halfcell")
+    async with app.run_test(size=(80, 24)) as pilot:  # 80×24: the preview gives its room to the editor
+        await settle(app, pilot)
+        preview = app.screen.query_one(ImagePreview)
+        await pilot.press("j")
+        await wait_for(pilot, lambda: preview.shown_key == queue[1])
+        assert not [w for w in app.workers if w.group == "preview"]
+        assert preview.query_one(".preview-image").lines == []
 
 
 async def test_filters_search_and_empty_state(settings, queue):
@@ -213,7 +227,14 @@ async def test_filters_search_and_empty_state(settings, queue):
 
 
 async def test_generate_recaptions_the_row_through_the_loopback_ollama(settings, db, bus, ollama_server):
-    from tests.test_captioning_stage import FALLBACK, PRIMARY, Replies, make_rows, make_settings, run_stage
+    from tests.test_captioning_stage import (
+        FALLBACK,
+        PRIMARY,
+        Replies,
+        make_rows,
+        make_settings,
+        run_stage,
+    )
 
     ollama_server.add_model(FALLBACK)
     ollama_server.behave(PRIMARY, reply=Replies())
@@ -228,11 +249,11 @@ async def test_generate_recaptions_the_row_through_the_loopback_ollama(settings,
         table = app.screen.query_one(ReviewTable)
         assert table.current_id == ids[0]
         await pilot.press("g")
-        assert table.get_cell(str(ids[0]), "state") == "⟳ generating"  # the row shows it is busy
+        assert str(table.get_cell(str(ids[0]), "state")) == "⟳ generating"  # the row shows it is busy
         await settle(app, pilot)
         p = Photo.get_by_id(ids[0])
         assert p.ai_caption != before and p.caption == p.ai_caption
-        assert "generating" not in table.get_cell(str(ids[0]), "state")
+        assert "generating" not in str(table.get_cell(str(ids[0]), "state"))
         assert app.screen.query_one(EditorPanel).values()["caption"] == p.caption  # the editor shows the new text
         assert any("new text generated" in n.message for n in app._notifications)
 
@@ -249,4 +270,21 @@ async def test_generate_tells_why_when_no_ollama_answers(settings, db, unused_po
         await pilot.press("g")
         await settle(app, pilot)
         assert any("no Ollama host is answering" in n.message for n in app._notifications)
-        assert app.screen.query_one(ReviewTable).get_cell(str(ids[0]), "state") == "needs_work"
+        assert str(app.screen.query_one(ReviewTable).get_cell(str(ids[0]), "state")) == "needs_work"
+
+
+async def test_bulk_reject_reports_in_plain_english(settings, queue):
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("X")
+        await settle(app, pilot)
+        assert "Reject 4 rows of the current filter?" in app.screen.question
+        await pilot.press("y")
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("rejected 4 rows") for m in messages), messages  # never "rejectd"
+        await pilot.press("u")
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("undo of 'rejected': 4 rows restored") for m in messages), messages

@@ -51,6 +51,10 @@ async def test_run_keeps_going_across_screens_and_reports_on_the_board(settings,
         assert app.screen.check_action("cancel", ()) is None  # nothing to cancel yet
         await pilot.press("r")
         await wait_for(pilot, lambda: app.pipeline_running)
+        board = app.screen.query_one(StageBoard)
+        # before the first row finishes, the board says what is in flight and for how long (no ETA yet)
+        await wait_for(pilot, lambda: "staging" in board.rows and "in flight" in str(board.get_cell("staging", "eta")))
+        await wait_for(pilot, lambda: str(board.get_cell("staging", "eta")).startswith("4 in flight 1s"), timeout=5)
         await pilot.press("f2")  # the operator goes reviewing; the run must not stop
         assert isinstance(app.screen, ReviewScreen) and app.pipeline_running
         gate.set()
@@ -60,8 +64,8 @@ async def test_run_keeps_going_across_screens_and_reports_on_the_board(settings,
         await pilot.press("f3")
         await pilot.pause()
         board = app.screen.query_one(StageBoard)
-        assert board.get_cell("staging", "done") == "5 / 5"
-        assert board.get_cell("staging", "eta") == "done"
+        assert str(board.get_cell("staging", "done")) == "5 / 5"
+        assert str(board.get_cell("staging", "eta")) == "done"
         texts = app.screen.query_one(LogPane).visible_texts
         assert any("staging: staged id=" in t for t in texts)
         assert any("(pipeline) finished: ok" in t for t in texts)
@@ -83,7 +87,13 @@ async def test_cancel_asks_then_stops_resumably(settings, imported):
         assert "cancelled" in app.run_status
         states = [Photo.get_by_id(i).state for i in imported]
         assert "imported" in states  # left for the next run
+        board = app.screen.query_one(StageBoard)
+        assert str(board.get_cell("staging", "eta")) == "cancelled"  # no ETA for work that is not coming
         app.screen.query_one(LogPane).cycle_level()  # WARNING and above: info lines hidden
         assert not any("staged id=" in t for t in app.screen.query_one(LogPane).visible_texts)
+        gate.clear()
         await pilot.press("r")  # resume finishes the rest
+        await wait_for(pilot, lambda: "staging" in board.rows and str(board.get_cell("staging", "done")).startswith("0 /"))
+        assert "cancelled" not in str(board.get_cell("staging", "eta"))  # a new run starts from a fresh board
+        gate.set()
         await wait_for(pilot, lambda: all(Photo.get_by_id(i).state == "staged" for i in imported), timeout=15)

@@ -95,6 +95,7 @@ class StageProgressed(Event):
     retries: int = 0
     quarantined: int = 0
     rate: float = 0.0  # rows per second over the stage's active time
+    in_flight: int = 0  # rows handed to the stage and not finished yet (e.g. caption requests waiting for the model)
     skipped: int = 0  # passed on without the stage's work (e.g. captioning with no Ollama): counted in ``done`` too
 
     @property

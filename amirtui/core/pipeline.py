@@ -254,6 +254,8 @@ class Pipeline:
                     fut = pools[stage.name].submit(self._run_batch, stage, batch, ctx)
                     fut.add_done_callback(lambda f, s=stage, b=batch: self._finished_batch(f, s, b))
                     submitted = True
+                if picked:
+                    self._progress(stage)  # the board shows rows in flight before the first one finishes
             if not submitted and not self._pending_setup and not any(self.stats[s.name].in_flight for s in stages):
                 if not any(self._candidates(s, ctx, 1) for s in stages):
                     break  # nothing in flight, nothing to pick: done
@@ -328,7 +330,7 @@ class Pipeline:
         elapsed = time.perf_counter() - (st.started_at or time.perf_counter())
         self.bus.emit(StageProgressed(stage=stage.name, done=st.done, total=st.done + st.failed + waiting,
                                       failed=st.failed, skipped=st.skipped,
-                                      rate=(st.done / elapsed) if elapsed > 0 else 0.0))
+                                      rate=(st.done / elapsed) if elapsed > 0 else 0.0, in_flight=len(st.in_flight)))
 
 
 def pending_counts() -> dict[str, int]:

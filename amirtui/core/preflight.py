@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .checks import GREEN, RED, YELLOW, Check  # re-exported: callers may keep importing them from here
 from .private_files import make_private_dir, mode_checks
@@ -121,23 +121,27 @@ def _publish_checks(settings, secrets) -> Iterable[Check]:
     return publish_checks(settings, secrets)
 
 
+def iter_checks(settings, secrets, *, include_remote: bool = True) -> Iterator[tuple[str, Callable[[], list[Check]]]]:
+    """The checks in display order as (group name, run-it) pairs, so a screen can show each group as it completes
+    (and how long a slow one — the model warm-up — has been running). Each run-it returns that group's lines."""
+    yield "data dir", lambda: [_writable("data dir", settings.data_dir)]
+    yield "logs dir", lambda: [_writable("logs dir", settings.logs_dir)]
+    yield "model image dir", lambda: [_writable("model image dir", settings.ollama_tmp_dir)]
+    yield "free disk", lambda: [_disk(settings.data_dir)]
+    yield "database lock", lambda: [_lock(settings.data_dir)]
+    yield "pipeline stages", lambda: _guarded("pipeline stages", lambda: _stage_checks(settings))
+    yield "private files", lambda: _guarded("private files", lambda: mode_checks(settings))
+    yield "quality metrics", lambda: _guarded("quality metrics", lambda: _quality_checks(settings))
+    yield "catalog names", lambda: _guarded("catalog names",
+                                            lambda: [_names_check(settings, secrets, include_remote)])
+    if include_remote:
+        yield "ollama", lambda: _guarded("ollama", lambda: _ollama_checks(settings))
+        yield "publish target", lambda: _guarded("publish target", lambda: _publish_checks(settings, secrets))
+
+
 def run_checks(settings, secrets, *, include_remote: bool = True) -> list[Check]:
     """All preflight checks in display order (``include_remote=False`` skips Ollama and publish servers)."""
-    checks = [
-        _writable("data dir", settings.data_dir),
-        _writable("logs dir", settings.logs_dir),
-        _writable("model image dir", settings.ollama_tmp_dir),
-        _disk(settings.data_dir),
-        _lock(settings.data_dir),
-    ]
-    checks += _guarded("pipeline stages", lambda: _stage_checks(settings))
-    checks += _guarded("private files", lambda: mode_checks(settings))
-    checks += _guarded("quality metrics", lambda: _quality_checks(settings))
-    checks += _guarded("catalog names", lambda: [_names_check(settings, secrets, include_remote)])
-    if include_remote:
-        checks += _guarded("ollama", lambda: _ollama_checks(settings))
-        checks += _guarded("publish target", lambda: _publish_checks(settings, secrets))
-    return checks
+    return [c for _, run in iter_checks(settings, secrets, include_remote=include_remote) for c in run()]
 
 
 def format_checks(checks: list[Check]) -> str:

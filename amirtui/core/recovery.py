@@ -24,6 +24,8 @@ import os
 import socket
 from dataclasses import dataclass, field
 
+from peewee import fn
+
 from .db import repo
 from .db.models import (
     Photo,
@@ -49,7 +51,7 @@ from .recovery_files import (
     dangling_reservations as _dangling_now,
 )
 from .recovery_lock import locked_by, locked_message
-from .states import LIVE, State
+from .states import LIVE, PIPELINE_ORDER, State
 
 ACTOR = "recovery"
 
@@ -239,13 +241,27 @@ def _crash_touched_ids(run_ids: list[int]) -> set[int]:
     return ids
 
 
+def _interrupted_by_state(run_ids: list[int]) -> dict[str, int]:
+    """Rows a crashed run touched that still wait for a pipeline stage, per state (in pipeline order).
+
+    Only these were "in flight": rows that reached review, were decided or published are finished work, and rows
+    of runs that ended normally are an ordinary queue — neither is listed (publishing rows are listed on their own).
+    """
+    if not run_ids:
+        return {}
+    moved = StateChange.select(StateChange.photo).where(StateChange.run.in_(run_ids))
+    order = [s.value for s in PIPELINE_ORDER]
+    q = (Photo.select(Photo.state, fn.COUNT(Photo.id))
+         .where((Photo.run.in_(run_ids) | Photo.id.in_(moved)) & Photo.state.in_(order))
+         .group_by(Photo.state).tuples())
+    found = dict(q)
+    return {s: found[s] for s in order if found.get(s)}
+
+
 def _detect(settings, *, mark: bool, deep_ids: set[int] | None = None) -> RecoveryReport:
     report = RecoveryReport()
     _classify_runs(report, mark=mark)
-    for s in INTERMEDIATE:
-        n = Photo.select().where(Photo.state == s.value).count()
-        if n:
-            report.by_state[s.value] = n
+    report.by_state = _interrupted_by_state([r.id for r in report.crashed_runs])
     report.publishing = _publishing_rows()
     if deep_ids is None:
         deep_ids = _crash_touched_ids([r.id for r in report.crashed_runs])

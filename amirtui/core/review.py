@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -190,6 +191,20 @@ def get_row(photo_id: int) -> ReviewRow:
     """The table line of one photo (after an action changed it)."""
     t = Photo.select(*_COLUMNS).where(Photo.id == photo_id).tuples().get()
     return ReviewRow(*t)
+
+
+def any_rows() -> bool:
+    """True when anything was ever imported (an empty queue then means "wait", not "import")."""
+    return Photo.select(Photo.id).limit(1).exists()
+
+
+def rows_by_id(ids: Iterable[int]) -> list[ReviewRow]:
+    """The table lines of several photos in one query (the live review refresh); ids that no longer exist are
+    simply absent."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    return [ReviewRow(*t) for t in Photo.select(*_COLUMNS).where(Photo.id.in_(wanted)).tuples()]
 
 
 def load_detail(photo_id: int) -> PhotoDetail:

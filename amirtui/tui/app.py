@@ -18,14 +18,22 @@ from typing import Any
 
 from textual import work
 from textual.app import App
+from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from ..config import Settings
 from ..core.db import open_db
 from ..core.db.models import database
-from ..core.events import Event, EventBus, LogLine, RunFinished, RunStarted, StageProgressed
+from ..core.events import (
+    Event,
+    EventBus,
+    LogLine,
+    RunFinished,
+    RunStarted,
+    StageProgressed,
+)
 from .bindings import bind, binding_ids, validate_keymap
-from .commands import ScreenActions
+from .commands import GoToScreen, ScreenActions
 from .messages import CoreEventReceived, PipelineFinished, PublishFinished
 from .screens.dialogs import ConfirmScreen
 from .screens.help import HelpScreen
@@ -37,6 +45,7 @@ from .screens.review import ReviewScreen
 from .screens.run import RunScreen
 from .screens.summary import SummaryScreen
 from .screens.taxonomy import TaxonomyScreen
+from .text import escape_controls
 from .widgets.preview import prepare_renderer
 
 log = logging.getLogger("amirtui.tui")
@@ -53,7 +62,7 @@ class AmirApp(App[None]):
     MODES = {"review": ReviewScreen, "run": RunScreen, "preflight": PreflightScreen, "import": ImportScreen,
              "publish": PublishScreen, "summary": SummaryScreen, "taxonomy": TaxonomyScreen}
     DEFAULT_MODE = "review"
-    COMMANDS = App.COMMANDS | {ScreenActions}
+    COMMANDS = App.COMMANDS | {GoToScreen, ScreenActions}
     BINDINGS = [
         bind("f1,question_mark", "help", "Help", "app.help", "List every key of this screen"),
         bind("ctrl+q", "quit", "Quit", "app.quit", "Leave amirtui (work in progress is kept in the DB)",
@@ -87,7 +96,10 @@ class AmirApp(App[None]):
         self.progress: dict[str, StageProgressed] = {}
         self.log_history: deque[tuple[int, str]] = deque(maxlen=settings.ui.log_lines)
         self.runtime_line = ""
-        self.run_status = "no run yet — press r on the Run screen (F3) to start"
+        self.run_status = "no run yet"
+        """The run state in a few words (the status header and the Run screen show it)."""
+        self.status_signal: Signal[AmirApp] = Signal(self, "status")
+        """Published when the run state or the runtime line changes (the status header listens)."""
         self.pipeline: Any = None
         self.last_run: Any = None
         """The last pipeline :class:`RunResult` of this session (per-stage times for the summary)."""
@@ -236,6 +248,8 @@ class AmirApp(App[None]):
                 self.run_status = f"run {event.run_id} ({event.kind}) running…"
             elif isinstance(event, RunFinished):
                 self.run_status = f"run {event.run_id} ({event.kind}) finished: {event.outcome}"
+            if isinstance(event, (LogLine, RunStarted, RunFinished)):
+                self.status_signal.publish(self)
         handler = getattr(self.screen, "on_core_event", None)
         if handler is not None:
             handler(message.event)
@@ -250,13 +264,16 @@ class AmirApp(App[None]):
         """Start (or resume) the pipeline in a thread worker of the App: switching screens never stops it."""
         if self.pipeline_running:
             return
-        from ..core.pipeline import Pipeline  # heavy stage modules load lazily, not at start-up
+        from ..core.pipeline import (
+            Pipeline,  # heavy stage modules load lazily, not at start-up
+        )
 
         self.progress.clear()
         if stages is None and self.stage_factory is not None:
             stages = self.stage_factory()
         self.pipeline = Pipeline(self.settings, self.bus, stages)
         self.run_status = "starting…"
+        self.status_signal.publish(self)
         self._run_pipeline(self.pipeline)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pipeline", description="pipeline run")
@@ -325,13 +342,24 @@ class AmirApp(App[None]):
         if self.pipeline is not None:
             self.pipeline.cancel.set()
             self.run_status = "cancelling: waiting for the rows in flight…"
+            self.status_signal.publish(self)
 
     def action_help(self) -> None:
-        """Show the bindings of the current screen."""
-        if isinstance(self.screen, (HelpScreen, ConfirmScreen)):
+        """Show every key of the current screen (F1 / ? again closes it)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        if isinstance(self.screen, ConfirmScreen):
             return
         title = f"{self.screen.title or self.screen.__class__.__name__} — keys"
-        self.push_screen(HelpScreen(title, dict(self.screen.active_bindings)))
+        self.push_screen(HelpScreen(title, self.screen))
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification is literal text: messages quote file names, subjects and model output, which are
+        data (a Subject ``Heron [/] x`` must not end the app with a MarkupError). Control characters are escaped."""
+        super().notify(escape_controls(message, keep_newlines=True), title=escape_controls(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     def emit(self, event: Event) -> None:
         """Emit a core event on the app's bus (for the UI's own actions)."""

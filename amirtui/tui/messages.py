@@ -24,6 +24,16 @@ class PageLoaded(Message):
 
 
 @dataclass
+class LiveRowsLoaded(Message):
+    """The live refresh read the rows that changed elsewhere (pipeline, Generate, publish) and the current page."""
+
+    changed: list[ReviewRow]
+    page: list[ReviewRow]
+    total: int
+    generation: int
+
+
+@dataclass
 class RowsChanged(Message):
     """Rows changed in the DB by an operator action: refresh those table lines (and the editor if shown)."""
 
@@ -31,6 +41,8 @@ class RowsChanged(Message):
     note: str = ""
     """A message for the operator (e.g. "undid approve of 3 rows"); empty for none."""
     severity: str = "information"
+    reload: bool = False
+    """Read the page again afterwards (a bulk decision changed rows that may be anywhere in the filter)."""
 
 
 @dataclass
@@ -57,6 +69,9 @@ class PreviewReady(Message):
     key: Any
     image: Any
     error: str = ""
+    prepared: Any = None
+    """Lines built at the widget's cell size (half-cell previews), ready to swap in."""
+    size: tuple[int, int] = (0, 0)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ..bindings import bind
+from ..text import literal
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -26,8 +27,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(f"[b]{self.title_text}[/b]", id="dialog-title")
-            yield Static(self.question, id="dialog-question", markup=False)
+            yield Static(literal(self.title_text, "bold"), id="dialog-title")
+            yield Static(literal(self.question, keep_newlines=True), id="dialog-question")
             with Horizontal(id="dialog-buttons"):
                 yield Button(f"{self.labels[0]} (y)", variant="primary", id="yes")
                 yield Button(f"{self.labels[1]} (n)", id="no")

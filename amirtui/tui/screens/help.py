@@ -1,51 +1,100 @@
-"""HelpScreen (F1 or ?): every binding of the screen underneath, with its key (after ui.keymap), id and tooltip."""
+"""HelpScreen (F1 or ?): every key of the screen underneath — the keys that work everywhere first (in F-key order),
+then the screen's own, then the focused widget's generic ones — with what each does and its id for ``ui.keymap``.
+
+Rows are one line each at 80 columns (key · action · what it does); the id follows the description, dimmed.
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ..bindings import bind
 
 
-def bindings_table(title: str, active: dict[str, ActiveBinding], key_display) -> Table:
-    """A Rich table of bindings: key, what it does, id, tooltip (disabled ones dimmed)."""
-    table = Table(title=title, expand=True, show_edge=False, pad_edge=False)
-    table.add_column("key", no_wrap=True, style="bold")
-    table.add_column("action")
-    table.add_column("id", style="dim")
-    table.add_column("what it does", ratio=1)
+def _fkey_rank(ab: ActiveBinding) -> tuple[int, str]:
+    """F-keys in number order first, then the rest in their given order (stable sort)."""
+    m = re.match(r"f(\d+)$", ab.binding.key.split(",")[0])
+    return (int(m.group(1)), "") if m else (99, "")
+
+
+def help_sections(screen: Screen) -> list[tuple[str, list[ActiveBinding]]]:
+    """(heading, bindings) for the help: everywhere (F-key order), this screen, the focused widget."""
+    app_keys, own, widget = [], [], []
     seen: set[str] = set()
-    for ab in active.values():
+    for ab in screen.active_bindings.values():
         b = ab.binding
         ident = b.id or b.action
         if ident in seen or not b.description:
             continue
         seen.add(ident)
-        table.add_row(key_display(b), b.description, b.id or "", ab.tooltip or b.tooltip,
-                      style="" if ab.enabled else "dim")
-    return table
+        if ab.node is screen.app:
+            app_keys.append(ab)
+        elif ab.node is screen:
+            own.append(ab)
+        else:
+            widget.append(ab)
+    app_keys.sort(key=_fkey_rank)
+    title = screen.title or type(screen).__name__
+    sections = [("Everywhere", app_keys), (title, own)]
+    if widget:
+        sections.append(("In the focused list or field", widget))
+    return [(h, items) for h, items in sections if items]
+
+
+def bindings_table(title: str, screen: Screen, key_display) -> Group:
+    """One Rich table per section (everywhere, this screen, the focused widget): key, action, what it does with the
+    id dimmed after it; disabled rows dim. Key and action columns are as wide as their longest entry, so the
+    description keeps the rest of the line even at 80 columns."""
+    sections = help_sections(screen)
+    every = [ab for _, items in sections for ab in items]
+    key_w = max((len(key_display(ab.binding)) for ab in every), default=4)
+    act_w = max((len(ab.binding.description) for ab in every), default=6)
+    parts: list[Any] = [Text(title, style="bold", justify="center")]
+    for heading, items in sections:
+        table = Table(title=heading, title_justify="left", title_style="bold underline", expand=True,
+                      show_edge=False, pad_edge=False, show_header=False, box=None)
+        table.add_column("key", no_wrap=True, style="bold", width=key_w)
+        table.add_column("action", no_wrap=True, width=act_w)
+        table.add_column("what it does", ratio=1)
+        for ab in items:
+            b = ab.binding
+            what = Text(ab.tooltip or b.tooltip or "")
+            if b.id:
+                what.append(f"  {b.id}", "dim")
+            table.add_row(key_display(b), b.description, what, style="" if ab.enabled else "dim")
+        parts.append(table)
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists the bindings that were active on the screen it was opened from."""
+    """Lists the keys of the screen it was opened from."""
 
-    BINDINGS = [bind("escape,q,f1,question_mark", "close", "Close", "help.close", "Close the help")]
+    BINDINGS = [
+        bind("escape,q", "close", "Close", "help.close", "Close the help"),
+        # a modal screen does not see the App's keys: F1 / ? reach the App's own help action from here (a toggle)
+        bind("f1,question_mark", "app.help", "Close", "help.toggle", "F1 / ? again closes the help", show=False),
+    ]
 
-    def __init__(self, title: str, active: dict[str, ActiveBinding]) -> None:
+    def __init__(self, title: str, screen: Screen) -> None:
         super().__init__()
         self.help_title = title
-        self.active = active
+        self.under = screen
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            self.table = bindings_table(self.help_title, self.active, self.app.get_key_display)
+            self.table = bindings_table(self.help_title, self.under, self.app.get_key_display)
             yield Static(self.table, id="help-table")
-            yield Static("Esc closes · ctrl+p opens the command palette · keys can be remapped in config.yaml "
+            yield Static("Esc closes · ctrl+p: command palette (every screen and action) · remap keys in config.yaml "
                          "(ui.keymap: {id: keys})", id="help-foot")
 
     def action_close(self) -> None:

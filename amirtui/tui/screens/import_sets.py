@@ -11,21 +11,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, DataTable, DirectoryTree, Footer, Input, Label, Static
+from textual.widgets import Checkbox, DataTable, Input, Label, Static
 
 from ...core import naming, taxonomy
 from ...core.db.models import PhotoSet
 from ...core.errors import AmirError
 from ...core.fsnames import display_name
 from ...core.ingest import SetSpec, import_sets, validate_set
+from ...core.recent import load_recent, remember
 from ..bindings import bind
+from ..text import LiteralTable, literal, plural
+from ..widgets.chrome import KeyHints, StatusHeader
+from ..widgets.folder_browser import FolderBrowser
 
 if TYPE_CHECKING:
     from ..app import AmirApp
@@ -48,21 +52,29 @@ class PendingSet:
         return f"{self.spec.subject} / {self.spec.location} / {self.spec.folder}"
 
 
+class FormScroll(VerticalScroll):
+    """The form's scroll area: scrolls, but is never a focus stop of its own (its fields are)."""
+
+    can_focus = False
+
+
 class ImportScreen(Screen):
     """Add one or more sets and start the import + pipeline."""
 
     TITLE = "Import"
     DEFAULT_CSS = """
     #import-main { height: 1fr; }
-    #import-tree { width: 2fr; min-width: 24; border-right: solid $primary-darken-2; }
+    #import-browser { width: 2fr; min-width: 24; border-right: solid $primary-darken-2; }
     #import-form { width: 3fr; padding: 0 1; }
-    #import-form Input { height: 3; }
+    #import-form Input { margin-bottom: 1; }
     #import-fields { height: auto; }
     #import-fields > Vertical { width: 1fr; height: auto; }
     #name-preview { height: auto; margin: 0 0 1 0; }
     #name-preview.-problem { color: $error; }
-    #import-options { height: auto; }
-    #smoke { width: 24; }
+    #import-options { height: auto; margin-bottom: 1; }
+    #import-options > Horizontal { height: 1; }
+    #smoke-label { width: auto; color: $text-muted; }
+    #smoke { width: 1fr; max-width: 20; }
     #import-sets { height: auto; max-height: 10; }
     #import-refused { height: 1fr; min-height: 3; color: $text-muted; }
     """
@@ -72,6 +84,12 @@ class ImportScreen(Screen):
         bind("ctrl+t", "toggle_confirm", "Confirm new", "import.confirm",
              "Accept a new Folder/Location (added to the taxonomy)"),
         bind("ctrl+g", "start", "Start", "import.start", "Import every set, then run the pipeline"),
+        bind("ctrl+o", "folder_up", "Up a folder", "import.up", "Show the parent folder in the tree (Backspace in the "
+             "tree does the same)", show=False),
+        bind("ctrl+r", "refresh_folders", "Refresh", "import.refresh", "Read the folders again (the tree also does "
+             "when it gets focus)", show=False),
+        bind("f9", "toggle_hidden", "Hidden files", "import.hidden", "Show or hide entries whose name starts with a "
+             "dot", show=False),
     ]
 
     @dataclass
@@ -101,33 +119,37 @@ class ImportScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         paths = self.amir.settings.paths
         root = Path(paths.import_root).expanduser() if paths.import_root else Path.home()
         with Horizontal(id="import-main"):
-            yield DirectoryTree(str(root), id="import-tree")
-            with VerticalScroll(id="import-form"):
+            yield FolderBrowser(root, load_recent(self.amir.settings.data_dir), id="import-browser")
+            with FormScroll(id="import-form"):
                 with Horizontal(id="import-fields"):
                     for key, label in FIELDS:
                         with Vertical():
                             yield Label(label, classes="field-label")
-                            yield Input(id=key, placeholder=label)
+                            yield Input(id=key, placeholder=label, compact=True)
                 yield Static("first filename: type Subject, Location and Folder", id="name-preview")
-                with Horizontal(id="import-options"):
-                    yield Checkbox("Confirm new folder/location", id="confirm-new")
-                    yield Input(id="smoke", type="integer", placeholder="smoke batch N (empty = all)")
-                yield DataTable(id="import-sets", cursor_type="row")
+                with Vertical(id="import-options"):  # stacked: both stay on screen at 80 columns
+                    yield Checkbox("Confirm new folder/location", id="confirm-new", compact=True)
+                    with Horizontal():
+                        yield Label("smoke batch: ", id="smoke-label")
+                        yield Input(id="smoke", type="integer", placeholder="N (empty = all)", compact=True)
+                yield LiteralTable(id="import-sets", cursor_type="row")
                 yield Static("", id="import-refused")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one("#import-sets", DataTable)
-        table.add_column("set", key="set", width=30)
-        table.add_column("source", key="source", width=24)
-        table.add_column("files", key="files", width=6)
-        table.add_column("refused", key="refused", width=8)
-        table.add_column("status", key="status")
+        # counts and status first: the source folder (long) last, where a narrow terminal cuts it
+        table.add_column("set", key="set", width=18)
+        table.add_column("files", key="files", width=5)
+        table.add_column("refused", key="refused", width=7)
+        table.add_column("status", key="status", width=14)
+        table.add_column("source", key="source")
         self.refresh_suggestions()
-        self.query_one("#import-tree").focus()
+        self.query_one("#import-tree").focus()  # the tree reads the disk on focus
 
     def on_screen_resume(self) -> None:
         self.refresh_suggestions()
@@ -156,19 +178,27 @@ class ImportScreen(Screen):
         if not all(v.values()):
             status.update("first filename: type Subject, Location and Folder")
         elif problems:
-            status.update("✗ " + escape("; ".join(problems)))
+            status.update(literal("✗ " + "; ".join(problems)))
         else:
-            status.update("first filename: [b]" + escape(naming.preview_name(v["subject"], v["location"], v["folder"],
-                                                                              cfg)) + "[/b]")
+            status.update(Text("first filename: ").append(literal(naming.preview_name(v["subject"], v["location"],
+                                                                                     v["folder"], cfg), "bold")))
         status.set_class(bool(problems), "-problem")
 
     def _highlighted_dir(self) -> Path | None:
-        tree = self.query_one("#import-tree", DirectoryTree)
-        node = tree.cursor_node or tree.root
-        if node is None or node.data is None:
-            return None
-        path = Path(node.data.path)
-        return path if path.is_dir() else path.parent
+        return self.query_one(FolderBrowser).highlighted_dir
+
+    def action_folder_up(self) -> None:
+        """The tree shows the parent folder."""
+        self.query_one(FolderBrowser).tree.action_up()
+
+    def action_refresh_folders(self) -> None:
+        """Read the folders again."""
+        self.query_one(FolderBrowser).refresh_tree()
+
+    def action_toggle_hidden(self) -> None:
+        """Show / hide dot-entries."""
+        shown = self.query_one(FolderBrowser).toggle_hidden()
+        self.notify("hidden entries shown" if shown else "hidden entries hidden", timeout=2)
 
     def action_add_set(self) -> None:
         """Add the highlighted folder as a set with the typed names, then validate it in a worker."""
@@ -184,7 +214,7 @@ class ImportScreen(Screen):
         confirm = self.query_one("#confirm-new", Checkbox).value
         self.sets.append(PendingSet(SetSpec([source], v["subject"], v["location"], v["folder"], confirm_new=confirm)))
         index = len(self.sets) - 1
-        self.query_one("#import-sets", DataTable).add_row(self.sets[-1].label, str(source), "…", "…", "checking…",
+        self.query_one("#import-sets", DataTable).add_row(self.sets[-1].label, "…", "…", "checking…", str(source),
                                                           key=str(index))
         self._validate(index, self.sets[-1].spec)
 
@@ -210,13 +240,14 @@ class ImportScreen(Screen):
         self.refresh_bindings()
 
     def _show_refusals(self) -> None:
-        lines = []
+        text = Text()
         for ps in self.sets:
             for problem in ps.problems:
-                lines.append(f"[b red]✗[/] {escape(ps.label)}: {escape(problem)}")
+                text.append("✗ ", "bold red").append(literal(f"{ps.label}: {problem}")).append("\n")
             for path, reason in ps.refused:
-                lines.append(f"refused {escape(display_name(path.name))} ({escape(ps.label)}): {escape(reason)}")
-        self.query_one("#import-refused", Static).update("\n".join(lines) or "no refused files")
+                text.append(literal(f"refused {display_name(path.name)} ({ps.label}): {reason}")).append("\n")
+        text.rstrip()
+        self.query_one("#import-refused", Static).update(text if text.plain else literal("no refused files"))
 
     def action_remove_set(self) -> None:
         """Drop the highlighted set."""
@@ -231,8 +262,8 @@ class ImportScreen(Screen):
         table.clear()
         for i, ps in enumerate(self.sets):
             status = "checking…" if ps.accepted is None else ("; ".join(ps.problems) or "ready")
-            table.add_row(ps.label, str(ps.spec.sources[0]), "…" if ps.accepted is None else str(ps.accepted),
-                          str(len(ps.refused)), status, key=str(i))
+            table.add_row(ps.label, "…" if ps.accepted is None else str(ps.accepted), str(len(ps.refused)), status,
+                          str(ps.spec.sources[0]), key=str(i))
         self._show_refusals()
         self.refresh_bindings()
 
@@ -273,7 +304,7 @@ class ImportScreen(Screen):
         smoke = int(raw) if raw.isdigit() and int(raw) > 0 else None
         self.importing = True
         self.refresh_bindings()
-        self.notify(f"importing {len(self.sets)} set(s)…", timeout=3)
+        self.notify(f"importing {plural(len(self.sets), 'set')}…", timeout=3)
         self._import([ps.spec for ps in self.sets], smoke)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import", description="import sets")
@@ -296,8 +327,9 @@ class ImportScreen(Screen):
             self.refresh_bindings()
             return
         dupes = sum(len(s.duplicates) for s in report.sets)
-        self.notify(f"imported {report.accepted} photo(s)" + (f", {dupes} already known" if dupes else ""),
+        self.notify(f"imported {plural(report.accepted, 'photo')}" + (f", {dupes} already known" if dupes else ""),
                     title="Import done", timeout=5)
+        remember(self.amir.settings.data_dir, [src for ps in self.sets for src in ps.spec.sources])
         self.sets.clear()
         self._rebuild_table()
         self.refresh_suggestions()

@@ -13,18 +13,23 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Static
 
 from ...core.db.models import Photo
 from ...core.events import Event, PublishStepDone, RunFinished, RunStarted
 from ...core.states import State
 from ..bindings import bind
+from ..text import LiteralTable, literal
+from ..widgets.chrome import KeyHints, StatusHeader
+from ..widgets.review_table import name_tail
 
 if TYPE_CHECKING:
     from ..app import AmirApp
 
-STEP_COLUMNS = (("render", "render"), ("upload_web", "web"), ("upload_thumb", "thumb"), ("catalog", "catalog"),
-                ("mirror", "mirror"))
+#: (step, column label): three letters each so the result column keeps its room at 80 columns (help: ? keys).
+STEP_COLUMNS = (("render", "rnd"), ("upload_web", "web"), ("upload_thumb", "thm"), ("catalog", "cat"),
+                ("mirror", "mir"))
+FILE_WIDTH = 22
 ELIGIBLE = (State.APPROVED.value, State.PUBLISH_FAILED.value, State.PUBLISHING.value, State.MODIFIED.value,
             State.REPUBLISHING.value)  # the Publisher's own list: edited published rows are republished
 OK, FAIL, WAIT = Text("✔", style="green"), Text("✘", style="bold red"), Text("·", style="dim")
@@ -55,16 +60,17 @@ class PublishScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         yield Static("", id="publish-status")
-        yield DataTable(id="publish-table", cursor_type="row")
-        yield Footer()
+        yield LiteralTable(id="publish-table", cursor_type="row")
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("id", key="id", width=6)
-        table.add_column("file", key="file", width=44)
+        table.add_column("id", key="id", width=5)
+        table.add_column("file", key="file", width=FILE_WIDTH)
         for key, label in STEP_COLUMNS:
-            table.add_column(label, key=key, width=max(5, len(label)))
+            table.add_column(label, key=key, width=3)
         table.add_column("result", key="result")
         self.reload()
 
@@ -83,9 +89,9 @@ class PublishScreen(Screen):
         for p in rows:
             done = Publisher.completed_steps(p.id) if p.state != State.APPROVED.value else set()
             cells = [OK if step in done else WAIT for step, _ in STEP_COLUMNS]
-            result = Text(f"failed: {p.last_error or ''}"[:200], style="red") if p.state == "publish_failed" else \
+            result = literal(f"failed: {p.last_error or ''}"[:200], "red") if p.state == "publish_failed" else \
                 Text(p.state, style="dim")
-            table.add_row(str(p.id), p.file_name or "", *cells, result, key=str(p.id))
+            table.add_row(str(p.id), name_tail(p.file_name, FILE_WIDTH), *cells, result, key=str(p.id))
         self._count()
 
     def _count(self) -> None:
@@ -99,9 +105,12 @@ class PublishScreen(Screen):
         c = self.counts
         target = self.amir.settings.publish.target
         running = "publishing…  " if self.amir.publish_running else ""
-        self.query_one("#publish-status", Static).update(
-            f"{running}{c.get('approved', 0)} approved, {c.get('publish_failed', 0)} failed, "
-            f"{c.get('publishing', 0)} unfinished — target: {target}" + (f"\n{extra}" if extra else ""))
+        if not any(c.values()) and not running:
+            line = f"Nothing to publish: no row is approved. Approve rows on Review (F2, key a) first — target: {target}"
+        else:
+            line = (f"{running}{c.get('approved', 0)} approved, {c.get('publish_failed', 0)} failed, "
+                    f"{c.get('publishing', 0)} unfinished — target: {target}")
+        self.query_one("#publish-status", Static).update(literal(line + (f"\n{extra}" if extra else "")))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -145,11 +154,11 @@ class PublishScreen(Screen):
         if isinstance(event, PublishStepDone):
             key = str(event.photo_id)
             if key not in table.rows:
-                table.add_row(key, event.file_name, *[WAIT for _ in STEP_COLUMNS], Text(""), key=key)
+                table.add_row(key, name_tail(event.file_name, FILE_WIDTH), *[WAIT for _ in STEP_COLUMNS], Text(""), key=key)
             if event.step in dict(STEP_COLUMNS):
                 table.update_cell(key, event.step, OK if event.ok else FAIL)
             if not event.ok:
-                self._set_result(event.photo_id, Text(f"failed at {event.step}: {event.error}"[:200], style="red"))
+                self._set_result(event.photo_id, literal(f"failed at {event.step}: {event.error}"[:200], "red"))
             elif event.step == STEP_COLUMNS[-1][0]:
                 self._set_result(event.photo_id, Text("published", style="green"))
         elif isinstance(event, (RunStarted, RunFinished)) and event.kind == "publish":
@@ -183,7 +192,7 @@ class PublishDoneScreen(ModalScreen[None]):
             lines.extend(validation.summary_lines()[:3])
         with Vertical(id="dialog"):
             yield Static("[b]Publish finished[/b]", id="dialog-title")
-            yield Static("\n".join(lines), id="publish-done-text", markup=False)
+            yield Static(literal("\n".join(lines), keep_newlines=True), id="publish-done-text")
             with Horizontal(id="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
 

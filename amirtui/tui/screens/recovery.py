@@ -10,21 +10,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ...core import recovery
 from ...core.states import PIPELINE_ORDER
 from ..bindings import bind
+from ..text import LiteralTable, literal, plural
+from ..widgets.chrome import KeyHints, StatusHeader
 from .dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
     from ..app import AmirApp
+
+
+def outcome_line(report: Any, mode: str) -> str:
+    """What resume / roll back did, in counts; says so when there was nothing to do."""
+    rows = sum("→ rolled_back" in a for a in report.actions)
+    other = len(report.actions) - rows
+    kept = len(report.kept)
+    if not report.actions:
+        return "nothing to do" + (f" ({report.kept[0]})" if kept == 1 else
+                                  f" ({plural(kept, 'item')} left alone, listed below)" if kept else "")
+    parts = []
+    if rows:
+        parts.append(f"{plural(rows, 'row')} rolled back")
+    if other:
+        parts.append(f"{plural(other, 'repair')} ({'files, names' if mode == 'rollback' else 'files, rows'})")
+    if kept:
+        parts.append(f"{plural(kept, 'item')} left alone")
+    return ", ".join(parts)
 
 
 class RecoveryScreen(Screen):
@@ -63,11 +83,12 @@ class RecoveryScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         yield Static("", id="recovery-head")
-        yield DataTable(id="recovery-counts", cursor_type="none")
+        yield LiteralTable(id="recovery-counts", cursor_type="none")
         with VerticalScroll():
             yield Static("", id="recovery-text", markup=False)
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -79,27 +100,28 @@ class RecoveryScreen(Screen):
     def show(self, report: Any) -> None:
         """Render a report: headline, counts per stage and mid-publish rows, the full text."""
         crashed = len(report.crashed_runs)
-        head = (f"[b]amirtui did not finish its last work[/b] — {crashed} unfinished run(s). "
-                "[b]r[/b] resume (repair, continue)  ·  [b]b[/b] roll back  ·  [b]l[/b] decide later")
+        head = Text.assemble(("amirtui did not finish its last work", "bold"),
+                             f" — {plural(crashed, 'unfinished run')}. ", ("r", "bold"), " resume (repair, continue)  ·  ",
+                             ("b", "bold"), " roll back  ·  ", ("l", "bold"), " decide later")
         if self.done_mode:
-            head = (f"[b]{self.done_mode} done[/b] — Enter continues"
-                    + (" (the pipeline resumes the rows left in flight)" if self.done_mode == "resume" else ""))
+            head = Text.assemble((f"{self.done_mode}: ", "bold"), outcome_line(report, self.done_mode),
+                                 " — Enter continues")
         self.query_one("#recovery-head", Static).update(head)
         table = self.query_one(DataTable)
         table.clear()
         for run in report.crashed_runs:
-            table.add_row("crashed run", "", escape(run.text()))
+            table.add_row("crashed run", "", run.text())
         order = [s.value for s in PIPELINE_ORDER]
         for state, n in sorted(report.by_state.items(), key=lambda kv: (kv[0] not in order, order.index(kv[0])
                                                                          if kv[0] in order else 0, kv[0])):
-            table.add_row(f"rows {state}", str(n), "waiting for the next stage" if state in order else "")
+            table.add_row(f"rows {state}", str(n), "interrupted: the next stage picks them up on resume")
         mid = [p for p in report.publishing if p.state == "publishing"]
         if mid:
             table.add_row("rows mid-publish", str(len(mid)),
-                          escape(", ".join(f"#{p.photo_id} after [{', '.join(p.done) or '-'}]" for p in mid[:6])))
+                          ", ".join(f"#{p.photo_id} after [{', '.join(p.done) or '-'}]" for p in mid[:6]))
         for line in report.files.lines():
-            table.add_row("files", "", escape(line))
-        self.query_one("#recovery-text", Static).update(report.text())
+            table.add_row("files", "", line)
+        self.query_one("#recovery-text", Static).update(literal(report.text(), keep_newlines=True))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Resume / roll back before a choice was made; continue after."""

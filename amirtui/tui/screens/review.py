@@ -14,18 +14,19 @@ from typing import Any
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from ...core import review as rv
 from ...core.errors import AmirError
-from ...core.events import Event, RowChanged
 from ..bindings import bind
 from ..messages import ActionFailed, BulkCounted, PageLoaded, RowsChanged
+from ..text import PAST, literal, plural
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..widgets.editor import EditorPanel
 from ..widgets.preview import ImagePreview
 from ..widgets.review_table import ReviewTable
 from .dialogs import ConfirmScreen
-from .review_editing import ReviewEditing
+from .review_live import ReviewLive
 
 log = logging.getLogger("amirtui.tui")
 STATE_CYCLE: tuple[tuple[str, ...], ...] = ((), ("prefilled",), ("needs_work",), ("quarantined",), ("approved",),
@@ -36,7 +37,7 @@ SORT_CYCLE: tuple[tuple[str, bool], ...] = (("id", False), ("qr", True), ("band"
 _ROW_ACTIONS = {"approve", "reject", "pending", "edit", "save", "revert", "generate"}
 
 
-class ReviewScreen(ReviewEditing):
+class ReviewScreen(ReviewLive):
     """Review the queue from the keyboard: decide, edit, generate, bulk, undo, filter."""
 
     TITLE = "Review"
@@ -64,7 +65,8 @@ class ReviewScreen(ReviewEditing):
         bind("right_square_bracket", "page(1)", "Next page", "review.next_page", "Load the next page", show=False),
         bind("left_square_bracket", "page(-1)", "Prev page", "review.prev_page", "Load the previous page",
              show=False),
-        bind("f5", "reload", "Reload", "review.reload", "Reload the page from the database", show=False),
+        bind("r", "reload", "Reload", "review.reload", "Reload the page from the database (sorted afresh)",
+             show=False),
     ]
 
     def __init__(self) -> None:
@@ -78,16 +80,18 @@ class ReviewScreen(ReviewEditing):
         """Rows whose successful decision moves the cursor on (reviewers go down the list)."""
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         ui = self.amir.settings.ui
         with Horizontal(id="review-main"):
             with Vertical(id="review-left"):
                 yield Input(placeholder="/ search file names, captions", id="search", compact=True)
                 yield Static("", id="filter-line")
                 yield ReviewTable(id="review-table")
+                yield Static("", id="empty-note")
             with Vertical(id="review-right"):
                 yield ImagePreview(self.amir.preview_mode, ui.preview_debounce_ms, id="preview")
                 yield EditorPanel(id="editor")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one(ReviewTable).focus()
@@ -132,8 +136,27 @@ class ReviewScreen(ReviewEditing):
         if f.text:
             parts.append(f"search '{f.text}'")
         parts.append(f"sort={f.sort}{'↓' if f.descending else ''}")
-        span = f"{self.page_offset + 1}–{self.page_offset + shown}" if shown else "0"
-        self.query_one("#filter-line", Static).update(f"{' · '.join(parts)}  — rows {span} of {self.row_total}")
+        span = f"{self.page_offset + 1}–{self.page_offset + shown} of {self.row_total}" if shown else "none"
+        self.query_one("#filter-line", Static).update(literal(f"{' · '.join(parts)}  — rows {span}"))
+        self._update_empty_note(shown)
+
+    def _update_empty_note(self, shown: int) -> None:
+        """An empty table says why and what to do (nothing imported / queue empty / filter matches nothing)."""
+        note = self.query_one("#empty-note", Static)
+        self.set_class(not shown, "-empty")
+        if shown:
+            note.update("")
+            return
+        f = self.review_filter
+        if f == rv.ReviewFilter(sort=f.sort, descending=f.descending):
+            if not rv.any_rows():
+                note.update("Nothing imported yet — F5 to import a photo set.")
+            else:
+                note.update("The review queue is empty: rows arrive here as the pipeline captions them "
+                            "(F3 shows the run, F6 publishes approved rows).")
+        else:
+            note.update(literal("No rows match this filter. f cycles the state, b the band, n needs_work; "
+                                "/ then Enter on an empty search clears the search."))
 
     @on(DataTable.RowHighlighted)
     def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
@@ -256,6 +279,8 @@ class ReviewScreen(ReviewEditing):
                     self.action_move(1)
         if message.note:
             self.notify(message.note, severity=message.severity, timeout=8)  # type: ignore[arg-type]
+        if message.reload:
+            self.reload(self._current())
         self._refresh_bindings_if_changed()
 
     # -- bulk and undo
@@ -274,11 +299,13 @@ class ReviewScreen(ReviewEditing):
         """Ask "Approve N rows?" naming the count; then do it."""
         verb = message.decision
         if message.count == 0:
-            self.notify(f"no rows of this filter can be {verb}d", severity="warning")
+            self.notify(f"no rows of this filter can be {PAST[verb]}", severity="warning")
             return
-        note = (f"\n{message.skipped_needs_work} needs_work rows are left out (approve them one by one)."
-                if message.skipped_needs_work else "")
-        question = f"{verb.capitalize()} {message.count} rows of the current filter?{note}\n\nOne undo (u) takes it back."
+        skipped = message.skipped_needs_work
+        note = (f"\n{plural(skipped, 'needs_work row')} {'is' if skipped == 1 else 'are'} left out (approve them one "
+                "by one)." if skipped else "")
+        question = (f"{verb.capitalize()} {plural(message.count, 'row')} of the current filter?{note}\n\n"
+                    "One undo (u) takes it back.")
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -298,8 +325,7 @@ class ReviewScreen(ReviewEditing):
             self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
             return
         extra = f" ({len(skipped)} skipped: {skipped[0][1]})" if skipped else ""
-        self.post_message(RowsChanged([], f"{decision}d {done} rows{extra}"))
-        self.call_from_thread(self.reload, self._current())
+        self.post_message(RowsChanged([], f"{PAST[decision]} {plural(done, 'row')}{extra}", reload=True))
 
     def action_undo(self) -> None:
         """Undo the last decision."""
@@ -318,7 +344,7 @@ class ReviewScreen(ReviewEditing):
         rows = [rv.get_row(i) for i in res.restored]
         skipped = f"; skipped {len(res.skipped)}: " + ", ".join(f"#{i} {why}" for i, why in res.skipped[:3]) \
             if res.skipped else ""
-        self.post_message(RowsChanged(rows, f"undid {res.decision} of {len(res.restored)} row(s){skipped}",
+        self.post_message(RowsChanged(rows, f"undo of '{res.decision}': {plural(len(res.restored), 'row')} restored{skipped}",
                                       "warning" if res.skipped else "information"))
 
     # -- filters
@@ -372,12 +398,3 @@ class ReviewScreen(ReviewEditing):
     def action_reload(self) -> None:
         """Reload from the DB."""
         self.reload(self._current())
-
-    # ------------------------------------------------------------ core events
-    def on_core_event(self, event: Event) -> None:
-        """A row changed elsewhere (pipeline, another action): refresh it if it is on this page."""
-        if isinstance(event, RowChanged) and str(event.photo_id) in self.table.rows and event.photo_id not in self._busy:
-            try:
-                self.table.update_row(rv.get_row(event.photo_id))
-            except Exception as exc:  # noqa: BLE001 - the row vanished or the DB is busy: the next reload shows it
-                log.debug("row %s not refreshed: %s", event.photo_id, exc)

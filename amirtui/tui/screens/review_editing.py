@@ -141,7 +141,9 @@ class ReviewEditing(Screen):
     @work(thread=True, exit_on_error=False, group="generate", description="generate caption")
     def _generate(self, photo_id: int) -> None:
         try:
-            from ...core.captioning.generate import generate_row  # lazy: optional, and heavy to import
+            from ...core.captioning.generate import (
+                generate_row,  # lazy: optional, and heavy to import
+            )
         except ImportError as exc:
             self.post_message(ActionFailed("Generate unavailable", f"captioning is not available in this install ({exc})",
                                            "check that amirtui.core.captioning is installed and Ollama is enabled"))

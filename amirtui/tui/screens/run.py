@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...core.events import Event, LogLine, RunFinished, RunStarted, StageProgressed
 from ..bindings import bind
+from ..text import literal
+from ..widgets.chrome import KeyHints, StatusHeader
 from ..widgets.log_pane import LogPane
 from ..widgets.stage_board import StageBoard
 from .dialogs import ConfirmScreen
@@ -38,13 +40,15 @@ class RunScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         yield Static("", id="runtime-line")
         yield Static("", id="run-status")
         yield StageBoard(id="stage-board")
         yield LogPane(self.amir.settings.ui.log_lines, id="log-pane")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
+        self.set_interval(1.0, lambda: self.query_one(StageBoard).tick())
         self.rebuild()
 
     def on_screen_resume(self) -> None:
@@ -53,8 +57,12 @@ class RunScreen(Screen):
     def rebuild(self) -> None:
         """Render everything the App collected (events that arrived while another screen was shown)."""
         board = self.query_one(StageBoard)
+        board.reset()
         for p in self.amir.progress.values():
             board.update_stage(p)
+        outcome = getattr(self.amir.last_run, "outcome", "")
+        if not self.amir.pipeline_running and outcome and outcome != "ok":
+            board.stop(outcome)
         pane = self.query_one(LogPane)
         pane.clear()
         pane.lines_kept.clear()
@@ -63,17 +71,25 @@ class RunScreen(Screen):
 
     def _status(self) -> None:
         a = self.amir
-        self.query_one("#runtime-line", Static).update(a.runtime_line or "Ollama runtime: (not reported yet)")
-        self.query_one("#run-status", Static).update(a.run_status)
+        self.query_one("#runtime-line", Static).update(literal(a.runtime_line or "Ollama runtime: (not reported yet)"))
+        status = a.run_status
+        if status == "no run yet":
+            status = "No run yet: r runs every stage over the rows waiting (F5 imports photo sets first)."
+        self.query_one("#run-status", Static).update(literal(status))
         self.refresh_bindings()
 
     def on_core_event(self, event: Event) -> None:
         """One event from the core (already recorded by the App)."""
         if not self.query(LogPane):  # not composed yet: rebuild() shows the App's history when the screen resumes
             return
+        board = self.query_one(StageBoard)
         if isinstance(event, StageProgressed):
-            self.query_one(StageBoard).update_stage(event)
+            board.update_stage(event)
         else:
+            if isinstance(event, RunStarted) and event.kind == "pipeline":
+                board.reset()  # a new run starts from an empty board
+            elif isinstance(event, RunFinished) and event.kind == "pipeline" and event.outcome != "ok":
+                board.stop(event.outcome)
             self.query_one(LogPane).add(event.level, event.text())
         if isinstance(event, (RunStarted, RunFinished, LogLine)):
             self._status()

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import peewee as pw
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...core.captioning import qc_report
 from ...core.db.models import Photo, Run
@@ -22,6 +22,13 @@ from ...core.quality.provenance import offline_summary_line
 from ...core.review import BANDS
 from ...core.states import State
 from ..bindings import bind
+from ..text import escape_controls
+from ..widgets.chrome import KeyHints, StatusHeader
+
+
+def escape(value: str) -> str:
+    """A value inside the summary's markup: markup characters and control characters made literal."""
+    return _markup_escape(escape_controls(value, keep_newlines=True))
 
 if TYPE_CHECKING:
     from ..app import AmirApp
@@ -88,9 +95,10 @@ class SummaryScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         with VerticalScroll():
             yield Static("", id="summary-body")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.action_refresh_summary()
@@ -132,7 +140,13 @@ class SummaryScreen(Screen):
             reasons = report["summary"].get("reasons") or {}
             if reasons:
                 parts.append(escape(block_bars(sorted(reasons.items(), key=lambda kv: -kv[1])[:8])))
-        parts.append(f"\n[b]Logs[/b]  {escape(str(settings.logs_dir / 'latest_run.log'))} (every event) · "
-                     f"{escape(str(settings.logs_dir / 'db_uploader.log'))} (publish) · "
-                     f"{escape(str(qc_report.report_path(settings.data_dir)))} (prefill QC)")
+        def shown(path: Any) -> str:  # relative to the project home when inside it: shorter, and what people type
+            try:
+                return escape(str(path.resolve().relative_to(settings.base_dir.resolve())))
+            except ValueError:
+                return escape(str(path))
+
+        parts.append(f"\n[b]Logs[/b]  {shown(settings.logs_dir / 'latest_run.log')} (every event) · "
+                     f"{shown(settings.logs_dir / 'db_uploader.log')} (publish) · "
+                     f"{shown(qc_report.report_path(settings.data_dir))} (prefill QC)")
         return "\n".join(parts)

@@ -15,11 +15,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from ...core import taxonomy
 from ...core.errors import AmirError
 from ..bindings import bind
+from ..text import LiteralTable
+from ..widgets.chrome import KeyHints, StatusHeader
 
 if TYPE_CHECKING:
     from ..app import AmirApp
@@ -64,12 +66,13 @@ class TaxonomyScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader()
         yield Static("", id="tax-kind")
         with Horizontal(id="tax-form"):
             yield Input(id="tax-key")
             yield Input(id="tax-value")
-        yield DataTable(id="tax-table", cursor_type="row")
-        yield Footer()
+        yield LiteralTable(id="tax-table", cursor_type="row")
+        yield KeyHints()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

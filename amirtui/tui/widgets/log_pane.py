@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from ...core.redact import redact
+from ..text import escape_controls
 
 LEVELS = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)
 _STYLE = {logging.WARNING: "yellow", logging.ERROR: "bold red", logging.CRITICAL: "bold red", logging.DEBUG: "dim"}
@@ -27,7 +28,7 @@ class LogPane(RichLog):
 
     def add(self, level: int, text: str) -> None:
         """Append one line (secrets redacted), shown if it passes the level filter."""
-        text = redact(text)
+        text = escape_controls(redact(text))  # a file name's ESC ] 2 ; … BEL must not retitle the terminal
         self.lines_kept.append((level, text))
         if level >= self.min_level:
             self.write(Text(f"{logging.getLevelName(level)[:4]:4} {text}", style=_STYLE.get(level, "")))

@@ -1,53 +1,131 @@
-"""ReviewTable: the queue as a DataTable keyed by DB id, filled a page at a time and updated cell by cell."""
+"""ReviewTable: the queue as a DataTable keyed by DB id, filled a page at a time and updated cell by cell.
+
+The columns fit the width the table gets: id, state, QR and the file name always; band and gate only when the name
+keeps room for its distinguishing part. Names of one set share their head (``Subject_Location_Folder_Photography_``)
+and differ in the tail (camera, year, counter), so a name that does not fit is cut on the left: ``…Canon_2024_007.JPG``.
+The full name is in the detail pane.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual.widgets import DataTable
-
 from ...core.review import ReviewRow
+from ..text import LiteralTable
 
-#: (key, label, width); the file name comes last so a narrow terminal truncates it, not the state.
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("id", "id", 5), ("state", "state", 14), ("gate", "gate", 10), ("band", "band", 8), ("qr", "QR", 4),
-    ("file", "file name", 56),
-)
+#: (key, label, width), in display order; the file name (width 0) takes the room left.
+ESSENTIAL: tuple[tuple[str, str, int], ...] = (("id", "id", 5), ("state", "state", 12), ("qr", "QR", 4),
+                                               ("file", "file name", 0))
+#: Shown when the name still gets at least :data:`NAME_MIN_ROOM` cells, in this order of preference.
+OPTIONAL: tuple[tuple[str, str, int], ...] = (("band", "band", 8), ("gate", "gate", 10))
+NAME_MIN = 16
+"""The name column never gets narrower: ``…Camera_2024_001.JPG`` minus a little."""
+NAME_MIN_ROOM = 26
+PAD = 2  # DataTable's cell padding (one each side)
 
 
-def cells(row: ReviewRow, busy: str = "") -> tuple[str, ...]:
-    """The display text of one row's cells (``busy`` replaces the state, e.g. while generating)."""
+def name_tail(name: str | None, width: int) -> str:
+    """``name`` cut on the left to ``width`` cells (the end of a name tells rows of one set apart); a name that does
+    not fit loses its extension first (every final name is ``.JPG``; the detail pane shows it whole)."""
+    if not name:
+        return "—"
+    if len(name) <= width:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if dot and 1 <= len(ext) <= 4:
+        name = stem
+    return name if len(name) <= width else "…" + name[-(width - 1):]
+
+
+def plan_columns(width: int) -> tuple[tuple[tuple[str, str, int], ...], int]:
+    """The columns that fit ``width`` cells and the name column's width."""
+    cols = list(ESSENTIAL)
+    fixed = sum(w + PAD for _, _, w in cols if w) + PAD + 1  # + the name's padding and the scrollbar
+    for opt in OPTIONAL:
+        if width - fixed - opt[2] - PAD >= NAME_MIN_ROOM:
+            cols.insert(-1, opt)
+            fixed += opt[2] + PAD
+    return tuple(cols), max(NAME_MIN, width - fixed)
+
+
+def cells(row: ReviewRow, busy: str = "", columns: Iterable[tuple[str, str, int]] = ESSENTIAL + OPTIONAL,
+          name_width: int = 60) -> tuple[str, ...]:
+    """The display text of one row's cells, in ``columns`` order (``busy`` replaces the state, e.g. while
+    generating)."""
     qr = "" if row.qr is None else f"{row.qr:.1f}"
     state = busy or row.state + (" ✎" if row.text_source == "manual" else "")
-    return (str(row.id), state, row.gate_status or "—", row.qc_band or "—", qr, row.file_name or "—")
+    values = {"id": str(row.id), "state": state, "gate": row.gate_status or "—", "band": row.qc_band or "—",
+              "qr": qr, "file": name_tail(row.file_name, name_width)}
+    return tuple(values[key] for key, _, _ in columns)
 
 
-class ReviewTable(DataTable):
-    """Rows keyed by ``str(photo id)``; replacing a page is one ``clear`` + ``add_rows``, never a remove loop."""
+class ReviewTable(LiteralTable):
+    """Rows keyed by ``str(photo id)``; replacing a page is one ``clear`` + ``add_row`` loop, never a remove loop."""
 
     DEFAULT_CSS = "ReviewTable { height: 1fr; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.columns_plan, self.name_width = plan_columns(60)
+        self._review_rows: dict[str, ReviewRow] = {}
+        self._busy_text: dict[str, str] = {}
 
     def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for key, label, width in self.columns_plan:
+            self.add_column(label, key=key, width=width or self.name_width)
+
+    def on_resize(self) -> None:
+        """Re-plan the columns for the new width; rebuild only when the plan changed (cursor kept)."""
+        plan = plan_columns(self.size.width)
+        if plan == (self.columns_plan, self.name_width):
+            return
+        self.columns_plan, self.name_width = plan
+        cursor = self.cursor_row
+        self.clear(columns=True)
+        self._add_columns()
+        for key, row in self._review_rows.items():
+            super().add_row(*self._cells(row, self._busy_text.get(key, "")), key=key)
+        if self.row_count:
+            self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
+
+    def _cells(self, row: ReviewRow, busy: str = "") -> tuple[str, ...]:
+        return cells(row, busy, self.columns_plan, self.name_width)
 
     def load_page(self, rows: Iterable[ReviewRow], keep_id: int | None = None) -> None:
         """Show a new page; keeps the cursor on ``keep_id`` when that row is still on it."""
         self.clear()
+        self._review_rows.clear()
+        self._busy_text.clear()
         for r in rows:
-            self.add_row(*cells(r), key=str(r.id))
+            self.append_row(r)
         if keep_id is not None and str(keep_id) in self.rows:
             self.move_cursor(row=self.get_row_index(str(keep_id)))
+
+    def append_row(self, row: ReviewRow) -> None:
+        """Add one row at the end of the page (also a row that arrived while the operator reviews)."""
+        key = str(row.id)
+        self._review_rows[key] = row
+        self.add_row(*self._cells(row), key=key)
+
+    def shows(self, row: ReviewRow) -> bool:
+        """True when the table already shows exactly this row (nothing to repaint)."""
+        key = str(row.id)
+        return self._review_rows.get(key) == row and key not in self._busy_text
 
     def update_row(self, row: ReviewRow, busy: str = "") -> bool:
         """Refresh one row in place (``update_cell``); False when it is not on this page."""
         key = str(row.id)
         if key not in self.rows:
             return False
-        for (col, _, _), text in zip(COLUMNS, cells(row, busy)):
+        self._review_rows[key] = row
+        if busy:
+            self._busy_text[key] = busy
+        else:
+            self._busy_text.pop(key, None)
+        for (col, _, _), text in zip(self.columns_plan, self._cells(row, busy)):
             self.update_cell(key, col, text)
         return True
 
