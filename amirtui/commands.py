@@ -227,7 +227,7 @@ def _recover(settings: Settings, args) -> int:
     elif args.resume:
         print(recovery.resume(settings, bus).text())
     else:
-        print(recovery.detect(settings).text())
+        print(recovery.detect(settings, mark=False).text())  # --status only reports: no run is marked, nothing moves
         from .core.lock import lock_state
 
         state, info = lock_state(settings.data_dir)

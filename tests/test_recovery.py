@@ -445,3 +445,22 @@ def test_status_of_a_row_killed_mid_republish_shows_this_passes_steps_and_publis
     assert Photo.get_by_id(pid).state == State.REPUBLISHING.value
     after = recovery.detect(settings).text()
     assert "next: `amirtui publish` finishes the 1 row left mid-publish" in after, after
+
+
+def test_recover_status_only_reports_it_changes_nothing_in_the_database(settings, db, bus, tmp_path):
+    """`amirtui recover --status` names the crashed run and what to do, and leaves every row and run as it was."""
+    import subprocess
+    import sys
+
+    from amirtui.core.db.models import Run, StateChange
+    from tests.helpers_headless import crash_run
+
+    dead = crash_run("pipeline")
+    before = (Run.get_by_id(dead.id).outcome, StateChange.select().count(), Run.select().count())
+    config = settings.base_dir / "config.yaml"
+    res = subprocess.run([sys.executable, "-m", "amirtui", "--config", str(config), "recover", "--status"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert f"run {dead.id}" in res.stdout or "crashed" in res.stdout, res.stdout
+    after = (Run.get_by_id(dead.id).outcome, StateChange.select().count(), Run.select().count())
+    assert after == before and before[0] is None  # still unfinished: only resume/rollback mark it

@@ -270,14 +270,15 @@ def _detect(settings, *, mark: bool, deep_ids: set[int] | None = None) -> Recove
     return report
 
 
-def detect(settings, *, deep: bool = False) -> RecoveryReport:
-    """Report what a crash left behind. Marks dead unfinished runs ``crashed`` (a live pid is only reported).
+def detect(settings, *, deep: bool = False, mark: bool = True) -> RecoveryReport:
+    """Report what a crash left behind. Marks dead unfinished runs ``crashed`` (a live pid is only reported);
+    ``mark=False`` writes nothing at all (``amirtui recover --status`` only reports).
 
     Staged copies are checked by size for every row and by sha256 for rows a crashed run touched (all rows with
     ``deep=True``), so start-up stays fast on a large queue.
     """
     deep_ids = {p.id for p in Photo.select(Photo.id)} if deep else None
-    return _detect(settings, mark=True, deep_ids=deep_ids)
+    return _detect(settings, mark=mark, deep_ids=deep_ids)
 
 
 # ---------------------------------------------------------------- resume
