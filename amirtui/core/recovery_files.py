@@ -8,7 +8,6 @@ amirtui's own data folders and not to be a row's original.
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from .errors import IllegalTransition
 from .events import EventBus
 from .staging import CopyMismatch, copy_verified, hash_file
 from .states import State
+from .workfiles import remove_path
 
 #: Rows in these states need their staged copy; a lost one sends the row back to ``imported`` (re-staged).
 PIPELINE_NEEDS_COPY = (State.STAGED, State.EXIF_READ, State.QUEUED, State.MODEL_READY, State.SCORED)
@@ -252,14 +252,8 @@ def remove_paths(paths: list[Path], settings=None, *, what: str = "orphan") -> l
     for p in paths:
         if settings is not None and not _safe_to_remove(p, settings):
             continue
-        try:
-            if p.is_dir():
-                shutil.rmtree(p)
-            else:
-                p.unlink(missing_ok=True)
-            actions.append(f"removed {what} {p}")
-        except OSError as exc:
-            actions.append(f"could not remove {p}: {exc.strerror or exc}")
+        why = remove_path(p)
+        actions.append(f"removed {what} {p}" if why is None else f"could not remove {p}: {why}")
     return actions
 
 

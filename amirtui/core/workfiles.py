@@ -62,18 +62,25 @@ def leftover_files(photo: Any, settings: Any) -> list[tuple[str, Path]]:
     return out
 
 
-def remove_leftovers(photo: Any, settings: Any) -> list[str]:
-    """Remove :func:`leftover_files`; returns one line per removal (or per failure, never raised)."""
+def remove_path(path: Path) -> str | None:
+    """Remove one working file or folder; None when done, else why not (never raised: the caller reports it)."""
     import shutil
 
+    try:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    return None
+
+
+def remove_leftovers(photo: Any, settings: Any) -> list[str]:
+    """Remove :func:`leftover_files`; returns one line per removal (or per failure, never raised)."""
     lines = []
     for label, path in leftover_files(photo, settings):
-        try:
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
-            lines.append(f"photo {photo.id}: removed {label} {path}")
-        except OSError as exc:
-            lines.append(f"photo {photo.id}: could not remove {label} {path}: {exc.strerror or exc}")
+        why = remove_path(path)
+        lines.append(f"photo {photo.id}: " + (f"removed {label} {path}" if why is None
+                                                else f"could not remove {label} {path}: {why}"))
     return lines
