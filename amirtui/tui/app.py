@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, UnknownModeError
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -291,7 +291,10 @@ class AmirApp(App[None]):
         outcome = getattr(message.result, "outcome", "")
         # The mode, not the screen object: a fast run can end while the Run screen is still being mounted.
         if outcome == "ok" and self.current_mode == "run":
-            self.switch_mode("summary")
+            try:
+                self.switch_mode("summary")
+            except UnknownModeError:  # the run ended while the app was closing: its modes are gone, nothing to show
+                return
         else:
             self.notify("the run finished — F7 shows its summary", timeout=5)
 
