@@ -110,6 +110,21 @@ def first_paint(timeout: float = 30.0) -> dict:
             subprocess.run([tmux, "kill-session", "-t", session], check=False, capture_output=True)
 
 
+def _sample_rss(pid: int, t0: float, out: list[tuple[float, float]], every: float = 1.0) -> None:
+    """Append (seconds since ``t0``, RSS MB) of process ``pid`` every ``every`` s until it exits (the curve; the
+    peak itself comes from the kernel's ``ru_maxrss``)."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        if "VmRSS:" not in text:  # a zombie: exited, not yet reaped
+            return
+        out.append((round(time.perf_counter() - t0, 1), round(int(text.split("VmRSS:")[1].split()[0]) / 1024, 1)))
+        time.sleep(every)
+
+
 def peak_rss(rows: int = 1000, size: tuple[int, int] = RSS_SIZE, timeout: float = 3600.0) -> dict:
     """Peak RSS (MB) and wall time of a headless run over ``rows`` photos (see the module docstring)."""
     from amirtui.config import load_settings
@@ -137,10 +152,14 @@ def peak_rss(rows: int = 1000, size: tuple[int, int] = RSS_SIZE, timeout: float 
                                         stderr=subprocess.STDOUT, env=_env())
                 killer = threading.Timer(timeout, proc.kill)  # a hung run must not hang the benchmark
                 killer.start()
+                samples: list[tuple[float, float]] = []
+                sampler = threading.Thread(target=_sample_rss, args=(proc.pid, t, samples), daemon=True)
+                sampler.start()
                 try:
                     _, status, usage = os.wait4(proc.pid, 0)
                 finally:
                     killer.cancel()
+                sampler.join(2)
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 wall = time.perf_counter() - t
             open_db(settings.db_path)
@@ -154,6 +173,7 @@ def peak_rss(rows: int = 1000, size: tuple[int, int] = RSS_SIZE, timeout: float 
         server.stop()
     return {"rss_rows": rows, "rss_source_size": list(size), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
             "rss_run_wall_s": round(wall, 1), "rss_rows_reviewable": reviewable,
+            "rss_samples": samples[:: max(1, len(samples) // 60)],
             "rss_note": "" if size[0] * size[1] >= 24e6 else f"photos generated at {size[0]}x{size[1]}, not 24 MP"}
 
 

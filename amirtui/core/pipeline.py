@@ -106,6 +106,9 @@ class Pipeline:
         from PIL import Image
 
         Image.MAX_IMAGE_PIXELS = settings.ingest.max_image_pixels  # one decompression-bomb limit for every stage
+        from .memory import tune
+
+        tune(getattr(getattr(settings, "quality", None), "device", "auto"))  # before any stage imports torch
         self.settings = settings
         self.bus = bus
         self.stages = stages if stages is not None else default_stages(settings)
