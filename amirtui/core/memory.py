@@ -75,4 +75,4 @@ def trim() -> None:
         libc.malloc_trim(0)
 
 
-__all__ = ["gpu_driver_present", "tune", "trim"]
+__all__ = ["gpu_driver_present", "trim", "tune"]

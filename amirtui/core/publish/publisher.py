@@ -4,7 +4,9 @@ Model: Lightroom's Publish Services. Each row's publish is a sequence of steps r
 continues every row from its last completed step (counting only steps done since the row's latest approval, so a row
 sent back and edited is rendered again). A failing step marks only its row ``publish_failed`` (with the step and the
 error); the other rows go on. ``parallel_uploads`` lanes — each one target connection plus one catalog connection,
-reused across rows — publish rows concurrently.
+reused across rows — publish rows concurrently. A row's two uploads go to the target as one batch
+(:meth:`.targets.BaseTarget.put_many`: over SFTP both files in flight at once), each still its own recorded step;
+folders known to exist are shared by all lanes, so none is looked up twice in a run.
 """
 
 from __future__ import annotations
