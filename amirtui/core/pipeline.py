@@ -16,6 +16,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from . import memory
 from .db import repo
 from .db.models import Photo, database
 from .events import EventBus, RunFinished, RunStarted, StageProgressed
@@ -106,9 +107,7 @@ class Pipeline:
         from PIL import Image
 
         Image.MAX_IMAGE_PIXELS = settings.ingest.max_image_pixels  # one decompression-bomb limit for every stage
-        from .memory import tune
-
-        tune(getattr(getattr(settings, "quality", None), "device", "auto"))  # before any stage imports torch
+        memory.tune(getattr(getattr(settings, "quality", None), "device", "auto"))  # before any stage imports torch
         self.settings = settings
         self.bus = bus
         self.stages = stages if stages is not None else default_stages(settings)
@@ -236,6 +235,7 @@ class Pipeline:
             stages.sort(key=self.stages.index)
 
     def _schedule(self, stages: list[Stage], pools: dict[str, ThreadPoolExecutor], ctx: StageContext) -> None:
+        last_trim = time.monotonic()
         while True:
             if self.cancel.is_set():
                 break
@@ -257,6 +257,9 @@ class Pipeline:
                     fut = pools[stage.name].submit(self._run_batch, stage, batch, ctx)
                     fut.add_done_callback(lambda f, s=stage, b=batch: self._finished_batch(f, s, b))
                     submitted = True
+            if time.monotonic() - last_trim >= memory.TRIM_EVERY_S:  # freed buffers back to the kernel (RSS flat)
+                memory.trim()
+                last_trim = time.monotonic()
             if not submitted and not self._pending_setup and not any(self.stats[s.name].in_flight for s in stages):
                 if not any(self._candidates(s, ctx, 1) for s in stages):
                     break  # nothing in flight, nothing to pick: done
