@@ -1,14 +1,13 @@
-"""Keep a long run's memory flat (issue 19 §2): the allocator settings and imports that decide the peak RSS.
+"""Keep a run's peak memory down (issue 19 §2): what is loaded that the run does not need.
 
 Measured on a headless run of 100 and 1,000 photos (``benchmarks/bench_startup.py``): the peak does not grow with the
 number of photos, it is the working set of one run — torch + pyiqa imported (~860 MB, of which ~540 MB are pages of
-shared libraries) plus the images and tensors in flight. Two things in it are not needed:
+shared libraries) plus the images and tensors in flight.
 
-- **freed heap pages kept by glibc.** Buffers freed by the stage threads (decoded photos, tensors) stay in glibc's
-  arenas; :func:`trim` (``malloc_trim``) hands the free pages back, and the pipeline calls it at most every
-  :data:`TRIM_EVERY_S` seconds. Not chosen: fixing ``M_MMAP_THRESHOLD`` / ``M_TRIM_THRESHOLD`` with ``mallopt`` — it
-  saved as much memory but freezes glibc's mmap threshold, and every PIQE tensor then costs an mmap + page faults:
-  scoring got 40–60 % slower (0.12 → 0.17–0.20 s per photo).
+- **Not done: handing freed heap pages back.** Fixing ``M_MMAP_THRESHOLD``/``M_TRIM_THRESHOLD`` with ``mallopt``
+  saved ~45 MB more but froze glibc's mmap threshold, so every PIQE tensor cost an mmap + page faults (scoring
+  40–60 % slower); ``malloc_trim`` every 2 s saved ~30 MB but made the next scores re-fault the pages (~10 %
+  slower scoring). Both cost more than the memory was worth: scoring sits next to the model on the critical path.
 - **triton**, a GPU kernel compiler that ``import pyiqa`` pulls in through torchvision → ``torch._dynamo`` (~100 MB
   of library pages). Nothing on the CPU path uses it (pyiqa's metrics never call ``torch.compile``), so on a machine
   without an NVIDIA driver its import is refused before torch loads; torch treats triton as not installed.
@@ -18,27 +17,11 @@ shared libraries) plus the images and tensors in flight. Two things in it are no
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import sys
 from pathlib import Path
 
 log = logging.getLogger("amirtui.memory")
-
-#: the pipeline's ``malloc_trim`` at most this often (each call scans the arenas: a few ms)
-TRIM_EVERY_S = 2.0
-
-
-def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    if not name or not sys.platform.startswith("linux"):
-        return None
-    try:
-        lib = ctypes.CDLL(name)
-        return lib if hasattr(lib, "malloc_trim") else None  # glibc only (musl has none)
-    except OSError:
-        return None
 
 
 def gpu_driver_present() -> bool:
@@ -58,16 +41,4 @@ def tune(device: str = "auto") -> dict[str, bool]:
     return applied
 
 
-_LIBC: list = []
-
-
-def trim() -> None:
-    """Give freed heap memory back to the kernel now (``malloc_trim``); a no-op where glibc is absent."""
-    if not _LIBC:
-        _LIBC.append(_libc())
-    libc = _LIBC[0]
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
-
-
-__all__ = ["gpu_driver_present", "trim", "tune"]
+__all__ = ["gpu_driver_present", "tune"]

@@ -235,7 +235,6 @@ class Pipeline:
             stages.sort(key=self.stages.index)
 
     def _schedule(self, stages: list[Stage], pools: dict[str, ThreadPoolExecutor], ctx: StageContext) -> None:
-        last_trim = time.monotonic()
         while True:
             if self.cancel.is_set():
                 break
@@ -257,9 +256,6 @@ class Pipeline:
                     fut = pools[stage.name].submit(self._run_batch, stage, batch, ctx)
                     fut.add_done_callback(lambda f, s=stage, b=batch: self._finished_batch(f, s, b))
                     submitted = True
-            if time.monotonic() - last_trim >= memory.TRIM_EVERY_S:  # freed buffers back to the kernel (RSS flat)
-                memory.trim()
-                last_trim = time.monotonic()
             if not submitted and not self._pending_setup and not any(self.stats[s.name].in_flight for s in stages):
                 if not any(self._candidates(s, ctx, 1) for s in stages):
                     break  # nothing in flight, nothing to pick: done
