@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -217,6 +218,7 @@ def run(rows: int = 100, *, rtt: float = RTT, bandwidth: float = BANDWIDTH, lane
     finally:
         proxy.stop()
         server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     result["holds"] = {
         "link_ratio": result["link_ratio"] <= TARGETS["link_ratio"],
         "speedup_vs_one_at_a_time": None if not baseline else result["speedup_vs_one_at_a_time"] >= 3.0,
