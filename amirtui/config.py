@@ -236,6 +236,7 @@ class PublishConfig(Section):
     watermark: str = ""
     strip_gps: bool = False
     parallel_uploads: int = Field(2, ge=1, le=16)
+    """Rows published at once, each lane with its own connection (measured over a 50 ms link: docs/benchmarks.md)."""
     timeout: float = Field(30.0, gt=0)
     retries: int = Field(3, ge=0, le=20)
     """Transient faults (link dropped, server restarting, MySQL gone away) retried per step before the row fails."""

@@ -10,9 +10,12 @@
 - **peak RSS**: ``python -m amirtui --config … run --headless`` over ``rows`` imported photos with the default metric
   list and an empty weights dir (the default offline set: PIQE), captioning against the loopback Ollama server at
   ~0 latency. The peak is the kernel's own ``ru_maxrss`` of that child process (``os.wait4``), so no short spike is
-  missed (target ≤ 1.5 GB). Photos are generated at ``rss_size`` (default 2000×1333, not 24 MP: 1,000 24 MP files
+  missed. Photos are generated at ``rss_size`` (default 2000×1333, not 24 MP: 1,000 24 MP files
   would take ~10 minutes to generate and 4.6 GB of disk; every stage works on a ≤1024 px image after staging, so
-  the source size changes the staging copy, not the memory the run holds).
+  the source size changes the staging copy, not the memory the run holds). Target ≤ 1.0 GB (issue 19).
+- **RSS curve** (issue 19 §2): the same run at several batch sizes (default 100 and ``rows``; ``--curve
+  100,2000,5000`` adds more) with the child's RSS sampled every second; ``rss_growth_pct`` = peak at the largest ÷
+  peak at the smallest − 1 (target ≤ 10 %).
 
 Run: ``python -m benchmarks.bench_startup [rows]``; writes ``benchmarks/results/startup.json``.
 """
@@ -43,7 +46,8 @@ from benchmarks.common import (
     write_result,
 )
 
-TARGETS = {"help_s": 0.5, "first_paint_s": 1.5, "peak_rss_mb": 1536}
+#: issue 9: help, first paint; issue 19 §2: peak RSS ≤ 1.0 GB at every batch size, growth 100 → largest ≤ 10 %
+TARGETS = {"help_s": 0.5, "first_paint_s": 1.5, "peak_rss_mb": 1024, "rss_growth_pct": 10.0}
 RSS_SIZE = (2000, 1333)
 PAINT_MARK = "Re-run checks"  # the preflight screen's footer: drawn with the first frame
 
@@ -110,6 +114,21 @@ def first_paint(timeout: float = 30.0) -> dict:
             subprocess.run([tmux, "kill-session", "-t", session], check=False, capture_output=True)
 
 
+def _sample_rss(pid: int, t0: float, out: list[tuple[float, float]], every: float = 1.0) -> None:
+    """Append (seconds since ``t0``, RSS MB) of process ``pid`` every ``every`` s until it exits (the curve; the
+    peak itself comes from the kernel's ``ru_maxrss``)."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        if "VmRSS:" not in text:  # a zombie: exited, not yet reaped
+            return
+        out.append((round(time.perf_counter() - t0, 1), round(int(text.split("VmRSS:")[1].split()[0]) / 1024, 1)))
+        time.sleep(every)
+
+
 def peak_rss(rows: int = 1000, size: tuple[int, int] = RSS_SIZE, timeout: float = 3600.0) -> dict:
     """Peak RSS (MB) and wall time of a headless run over ``rows`` photos (see the module docstring)."""
     from amirtui.config import load_settings
@@ -137,10 +156,14 @@ def peak_rss(rows: int = 1000, size: tuple[int, int] = RSS_SIZE, timeout: float 
                                         stderr=subprocess.STDOUT, env=_env())
                 killer = threading.Timer(timeout, proc.kill)  # a hung run must not hang the benchmark
                 killer.start()
+                samples: list[tuple[float, float]] = []
+                sampler = threading.Thread(target=_sample_rss, args=(proc.pid, t, samples), daemon=True)
+                sampler.start()
                 try:
                     _, status, usage = os.wait4(proc.pid, 0)
                 finally:
                     killer.cancel()
+                sampler.join(2)
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 wall = time.perf_counter() - t
             open_db(settings.db_path)
@@ -154,25 +177,47 @@ def peak_rss(rows: int = 1000, size: tuple[int, int] = RSS_SIZE, timeout: float 
         server.stop()
     return {"rss_rows": rows, "rss_source_size": list(size), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
             "rss_run_wall_s": round(wall, 1), "rss_rows_reviewable": reviewable,
+            "rss_samples": samples[:: max(1, len(samples) // 60)],
             "rss_note": "" if size[0] * size[1] >= 24e6 else f"photos generated at {size[0]}x{size[1]}, not 24 MP"}
 
 
+def rss_curve(rows: tuple[int, ...], size: tuple[int, int] = RSS_SIZE) -> dict:
+    """Peak RSS at each batch size in ``rows`` (issue 19 §2) and the growth from the smallest to the largest."""
+    points = [peak_rss(n, size) for n in sorted(rows)]
+    first, last = points[0]["peak_rss_mb"], points[-1]["peak_rss_mb"]
+    return {"rss_curve": [{k: p[k] for k in ("rss_rows", "peak_rss_mb", "rss_run_wall_s", "rss_samples")}
+                          for p in points],
+            "rss_growth_pct": round(100 * (last - first) / first, 1),
+            "rss_growth_span": f"{points[0]['rss_rows']} → {points[-1]['rss_rows']}",
+            **points[-1]}
+
+
 def run(rows: int = 1000, help_runs: int = 5, rss_size: tuple[int, int] = RSS_SIZE,
-        out_dir: Path | None = None) -> dict:
-    """All three measurements; returns (and writes) the result dict."""
+        out_dir: Path | None = None, curve: tuple[int, ...] = ()) -> dict:
+    """All three measurements (the peak RSS at ``rows`` and at each size in ``curve``); returns (and writes) them."""
     bench_env()
     result: dict = {"machine": machine(), "targets": TARGETS}
     result.update(help_time(help_runs))
     result.update(first_paint())
-    result.update(peak_rss(rows, rss_size))
+    result.update(rss_curve(tuple(sorted(set(curve) | {rows})), rss_size))
+    peak = max(p["peak_rss_mb"] for p in result["rss_curve"])
     result["holds"] = {
         "help_s": result["help_s"] <= TARGETS["help_s"],
         "first_paint_s": result["first_paint_s"] is not None and result["first_paint_s"] <= TARGETS["first_paint_s"],
-        "peak_rss_mb": result["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
+        "peak_rss_mb": peak <= TARGETS["peak_rss_mb"],
+        "rss_growth_pct": None if len(result["rss_curve"]) < 2 else result["rss_growth_pct"] <= TARGETS["rss_growth_pct"],
     }
     write_result("startup", result, out_dir)
     return result
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 1000), indent=2))
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench_startup")
+    ap.add_argument("rows", nargs="?", type=int, default=1000)
+    ap.add_argument("--curve", default="100", help="more batch sizes for the RSS curve, e.g. 100,2000,5000")
+    ap.add_argument("--rss-only", action="store_true", help="only the RSS curve (no --help / first paint)")
+    a = ap.parse_args()
+    sizes = tuple(sorted({a.rows, *(int(x) for x in a.curve.split(",") if x)}))
+    print(json.dumps(rss_curve(sizes) if a.rss_only else run(a.rows, curve=sizes), indent=2))

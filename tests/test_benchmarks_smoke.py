@@ -85,7 +85,7 @@ def test_startup_benchmark_runs(tmp_path: Path) -> None:
     assert r["help_s"] > 0 and r["first_paint_s"] is not None, r.get("first_paint_note")
     assert r["peak_rss_mb"] > 50 and r["rss_rows_reviewable"] == 2
     assert "not 24 MP" in r["rss_note"]
-    assert _json(out / "startup.json")["holds"].keys() == {"help_s", "first_paint_s", "peak_rss_mb"}
+    assert _json(out / "startup.json")["holds"].keys() == {"help_s", "first_paint_s", "peak_rss_mb", "rss_growth_pct"}
 
 
 def test_run_all_prints_the_table_and_writes_a_summary(tmp_path: Path, capsys, monkeypatch) -> None:

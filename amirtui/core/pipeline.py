@@ -16,6 +16,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from . import memory
 from .db import repo
 from .db.models import Photo, database
 from .events import EventBus, RunFinished, RunStarted, StageProgressed
@@ -106,6 +107,7 @@ class Pipeline:
         from PIL import Image
 
         Image.MAX_IMAGE_PIXELS = settings.ingest.max_image_pixels  # one decompression-bomb limit for every stage
+        memory.tune(getattr(getattr(settings, "quality", None), "device", "auto"))  # before any stage imports torch
         self.settings = settings
         self.bus = bus
         self.stages = stages if stages is not None else default_stages(settings)

@@ -104,13 +104,14 @@ def mysql_db(mysql_server):
 
 @pytest.fixture
 def tcp_proxy():
-    """``tcp_proxy(host, port) -> TcpProxy``: started loopback forwarders, all stopped after the test."""
+    """``tcp_proxy(host, port, rtt=0, bandwidth=None) -> TcpProxy``: started loopback forwarders (optionally an
+    emulated link: round trip ``rtt`` s, ``bandwidth`` bytes/s), all stopped after the test."""
     from tests.harness.tcp_proxy import TcpProxy
 
     proxies: list[TcpProxy] = []
 
-    def make(host: str, port: int) -> TcpProxy:
-        proxy = TcpProxy(host, port).start()
+    def make(host: str, port: int, **link: float) -> TcpProxy:
+        proxy = TcpProxy(host, port, **link).start()
         proxies.append(proxy)
         return proxy
 

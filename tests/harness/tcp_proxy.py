@@ -4,19 +4,49 @@
 ``block()`` closes the listening socket so new connections are *refused* (server down / unreachable) and
 ``unblock()`` listens again on the same port; ``stall()`` keeps sockets open but stops moving bytes (a
 black-holed network: clients only notice through their own timeouts). The real server is never touched.
+
+With ``rtt`` and/or ``bandwidth`` it is also a *link emulator* (benchmarks and one test publish "over the internet"):
+every chunk is delayed by half the round trip in each direction, and each direction is one FIFO pipe of
+``bandwidth`` bytes/s shared by every connection through the proxy (as a real uplink is) — a chunk leaves when the
+pipe has carried the ones before it, then travels ``rtt / 2``. Reads are not throttled (the proxy buffers), so the
+sender's TCP window never limits: the model is a fat, long pipe with the given serialisation rate.
 """
 
 from __future__ import annotations
 
+import collections
 import socket
 import threading
+import time
+
+
+class _Pipe:
+    """One direction of the emulated link: serialisation at ``bandwidth`` bytes/s (shared), then ``delay`` seconds."""
+
+    def __init__(self, delay: float, bandwidth: float | None) -> None:
+        self.delay, self.bandwidth = delay, bandwidth
+        self._free_at = 0.0
+        self._lock = threading.Lock()
+
+    def arrival(self, nbytes: int) -> float:
+        """The monotonic time at which ``nbytes`` read now reach the other end."""
+        now = time.monotonic()
+        if not self.bandwidth:
+            return now + self.delay
+        with self._lock:
+            start = max(now, self._free_at)
+            self._free_at = start + nbytes / self.bandwidth
+            return self._free_at + self.delay
 
 
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to ``(target_host, target_port)``; one thread per direction per connection."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(self, target_host: str, target_port: int, *, rtt: float = 0.0,
+                 bandwidth: float | None = None) -> None:
         self.target = (target_host, target_port)
+        self.rtt, self.bandwidth = rtt, bandwidth
+        self._pipes = {"up": _Pipe(rtt / 2, bandwidth), "down": _Pipe(rtt / 2, bandwidth)}
         self.host = "127.0.0.1"
         self.port = 0
         self.connections_total = 0
@@ -78,8 +108,13 @@ class TcpProxy:
         with self._lock:
             self._live.update((client, upstream))
             self.connections_total += 1
-        for src, dst in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pump, args=(src, dst), daemon=True, name="tcp-proxy-pump").start()
+        shaped = bool(self.rtt or self.bandwidth)
+        for src, dst, way in ((client, upstream, "up"), (upstream, client, "down")):
+            if shaped:
+                threading.Thread(target=self._shaped_pump, args=(src, dst, self._pipes[way]), daemon=True,
+                                 name="tcp-proxy-link").start()
+            else:
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True, name="tcp-proxy-pump").start()
 
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
@@ -95,6 +130,47 @@ class TcpProxy:
             pass
         finally:
             self._close_pair(src, dst)
+
+    def _shaped_pump(self, src: socket.socket, dst: socket.socket, pipe: _Pipe) -> None:
+        """Read as fast as bytes come; a second thread sends each chunk at its emulated arrival time."""
+        queue: collections.deque = collections.deque()
+        ready = threading.Condition()
+
+        def sender() -> None:
+            try:
+                while True:
+                    with ready:
+                        while not queue:
+                            ready.wait()
+                        due, data = queue.popleft()
+                    if data is None:
+                        return
+                    wait = due - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
+                    while not self._flowing.wait(0.05):
+                        if self._stopping.is_set() or src not in self._live:
+                            return
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                self._close_pair(src, dst)
+
+        thread = threading.Thread(target=sender, daemon=True, name="tcp-proxy-link-send")
+        thread.start()
+        try:
+            while True:
+                data = src.recv(65536)
+                with ready:
+                    queue.append((pipe.arrival(len(data)), data or None))
+                    ready.notify()
+                if not data:
+                    break
+        except OSError:
+            with ready:
+                queue.append((0.0, None))
+                ready.notify()
 
     def _close_pair(self, *socks: socket.socket) -> None:
         with self._lock:
@@ -156,4 +232,43 @@ class TcpProxy:
         self.stop()
 
 
-__all__ = ["TcpProxy"]
+class ProxyProcess:
+    """A :class:`TcpProxy` in its own process (benchmarks: in-process its pump threads would share the GIL with the
+    client being measured, as a real network never does). ``host``/``port`` once listening; ``stop()`` ends it."""
+
+    def __init__(self, target_host: str, target_port: int, *, rtt: float = 0.0, bandwidth: float | None = None) -> None:
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.harness.tcp_proxy", target_host, str(target_port), str(rtt),
+             str(bandwidth or 0)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=str(Path(__file__).resolve().parents[2]))
+        line = self._proc.stdout.readline().split()
+        if len(line) != 2:
+            self._proc.kill()
+            raise RuntimeError("the proxy process did not start")
+        self.host, self.port = line[0], int(line[1])
+
+    def stop(self) -> None:
+        """Close its stdin (it exits) and reap it."""
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(10)
+            except Exception:  # noqa: BLE001 - a stuck proxy must not hang the benchmark
+                self._proc.kill()
+
+
+__all__ = ["ProxyProcess", "TcpProxy"]
+
+
+if __name__ == "__main__":  # python -m tests.harness.tcp_proxy HOST PORT RTT BANDWIDTH; stops when stdin closes
+    import sys
+
+    _host, _port, _rtt, _bw = sys.argv[1:5]
+    _proxy = TcpProxy(_host, int(_port), rtt=float(_rtt), bandwidth=float(_bw) or None).start()
+    print(_proxy.host, _proxy.port, flush=True)
+    sys.stdin.read()
+    _proxy.stop()

@@ -4,7 +4,9 @@ Model: Lightroom's Publish Services. Each row's publish is a sequence of steps r
 continues every row from its last completed step (counting only steps done since the row's latest approval, so a row
 sent back and edited is rendered again). A failing step marks only its row ``publish_failed`` (with the step and the
 error); the other rows go on. ``parallel_uploads`` lanes — each one target connection plus one catalog connection,
-reused across rows — publish rows concurrently.
+reused across rows — publish rows concurrently. A row's two uploads go to the target as one batch
+(:meth:`.targets.BaseTarget.put_many`: over SFTP both files in flight at once), each still its own recorded step;
+folders known to exist are shared by all lanes, so none is looked up twice in a run.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from queue import Queue
 from typing import Any, Callable
@@ -31,85 +31,19 @@ from .lifecycle import PASSAGE, completed_steps, recorded_paths
 from .mirror import Mirror
 from .mysql_catalog import MySQLCatalog
 from .retry import RetryPolicy, announce, reset_lane, with_retry
-from .targets import BaseTarget, LocalTarget, PublishError, RemoteConflict, RemotePaths, build_paths
+from .targets import BaseTarget, PublishError, RemoteConflict, RemotePaths, UploadVerifyFailed, build_paths
+from .wiring import default_render, ensure_publish_log, make_target, public_url
+
+__all__ = ["ELIGIBLE", "STEPS", "Lane", "PublishSummary", "Publisher", "default_render", "ensure_publish_log",
+           "make_target", "public_url"]
 
 log = logging.getLogger("amirtui.publish")
 
 STEPS: tuple[str, ...] = ("render", "upload_web", "upload_thumb", "catalog", "mirror")
+#: a row's two files, uploaded together (both in flight at once where the target allows it; see _run_uploads)
+UPLOADS: tuple[str, ...] = ("upload_web", "upload_thumb")
 #: approved, publish_failed, publishing (interrupted) — and published rows edited since (modified, republishing).
 ELIGIBLE: tuple[State, ...] = tuple(PASSAGE)
-
-
-# ---------------------------------------------------------------- wiring helpers
-
-
-def ensure_publish_log(logs_dir: Path) -> None:
-    """Attach ``<logs_dir>/db_uploader.log`` to the ``amirtui.publish`` logger unless a handler already writes it."""
-    path = (logs_dir / "db_uploader.log").resolve()
-    for h in log.handlers:
-        if getattr(h, "baseFilename", None) == str(path):
-            return
-    from ..logs import RedactingFormatter  # the same redacting format as every other log file
-
-    for h in list(log.handlers):  # a handler this helper made for another home (tests, a second project)
-        if getattr(h, "_amirtui_publisher", False):
-            log.removeHandler(h)
-            h.close()
-    logs_dir.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(message)s"))
-    handler._amirtui = True  # type: ignore[attr-defined]  # lets logs.setup_logging replace it
-    handler._amirtui_publisher = True  # type: ignore[attr-defined]
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-
-
-def make_target(settings: Any, secrets: Any = None) -> BaseTarget:
-    """The configured target (``publish.target``) with its password from :mod:`amirtui.secrets`."""
-    p = settings.publish
-    if p.target == "local":
-        return LocalTarget(settings.site_dir)
-    if p.target in ("ftp", "ftps"):
-        from .ftp_target import FTPTarget, ftps_context
-
-        context = ftps_context(settings.resolve(p.ftps_ca_file) if p.ftps_ca_file else None) \
-            if p.target == "ftps" else None
-        return FTPTarget(p.host, p.port, p.user, getattr(secrets, "ftp_password", None), tls=p.target == "ftps",
-                         timeout=p.timeout, ssl_context=context)
-    from .sftp_target import SFTPTarget
-
-    return SFTPTarget(
-        p.host, p.port, p.user, password=getattr(secrets, "sftp_password", None),
-        key_path=getattr(secrets, "sftp_key_path", None), key_passphrase=getattr(secrets, "sftp_key_passphrase", None),
-        known_hosts=settings.resolve(p.known_hosts) if p.known_hosts else None, timeout=p.timeout,
-    )
-
-
-def public_url(settings: Any, target: BaseTarget, full_path: str, rel_path: str) -> str:
-    """Public URL of a published file: ``public_url_base`` + path under remote_base; else file:// (local target)
-    or the remote path itself."""
-    base = settings.publish.public_url_base
-    if base:
-        return base.rstrip("/") + "/" + urllib.parse.quote(rel_path)
-    if isinstance(target, LocalTarget):
-        return target.file_url(full_path)
-    return full_path
-
-
-def default_render(photo: Photo, settings: Any) -> Any:
-    """Render the web image + thumbnail of a photo with :func:`amirtui.core.imaging.render_publish_images`."""
-    from ..imaging import PublishMeta, render_publish_images
-
-    source = next((Path(p) for p in (photo.staged_path, photo.original_path) if p and Path(p).is_file()), None)
-    if source is None:
-        raise PublishError(
-            f"neither the staged copy ({photo.staged_path}) nor the original ({photo.original_path}) exists",
-            fix="reconnect the drive holding the originals, or run amirtui recover to re-stage the row",
-        )
-    s = photo.set
-    meta = PublishMeta(file_name=photo.file_name, title=", ".join(x for x in (s.subject, s.location) if x),
-                       caption=photo.caption or "", alt_text=photo.alt_text or "", keywords=list(photo.keywords or []))
-    return render_publish_images(source, meta, settings.publish)
 
 
 # ---------------------------------------------------------------- results
@@ -189,6 +123,8 @@ class Publisher:
         self.cancel = cancel or threading.Event()
         self.run_id: int | None = None
         self.retry = RetryPolicy.from_settings(settings)
+        #: upload a row's web image and thumbnail as one batch (False: one file at a time, the benchmark's baseline)
+        self.batch_uploads = True
         self._lock = threading.Lock()
         ensure_publish_log(settings.logs_dir)
 
@@ -233,6 +169,10 @@ class Publisher:
             lane = Lane(self.target_factory(), self.catalog_factory() if self.catalog_factory else None)
             made.append(lane)
             lanes.put(lane)
+        known_dirs: set[str] = set()  # folders that exist remotely: made or seen by any lane, never asked again
+        for lane in made:
+            if hasattr(lane.target, "_known_dirs"):
+                lane.target._known_dirs = known_dirs  # type: ignore[attr-defined]
         self._connect_lanes(made if ids else [])
 
         def work(pid: int) -> None:
@@ -303,8 +243,15 @@ class Publisher:
                             reason="resumed" if state == passage.running else passage.verb)
             row = self._prepare(photo, lane)
             done = self.completed_steps(pid)
+            uploads = [s for s in UPLOADS if s not in done]
             for step in STEPS:
                 if step in done:
+                    continue
+                if step in UPLOADS and self.batch_uploads and len(uploads) > 1:
+                    failed = self._run_uploads(row, uploads) if step == uploads[0] else None
+                    if failed is not None:
+                        step = failed[0]
+                        raise failed[1]
                     continue
                 self._run_step(row, step)
             repo.transition(
@@ -367,6 +314,70 @@ class Publisher:
         repo.step_finished(rec.id, True, detail=detail)
         log.info("id=%d file=%s step=%s ok %.0f ms", row.photo.id, row.photo.file_name, step, ms)
         self.bus.emit(PublishStepDone(photo_id=row.photo.id, file_name=row.photo.file_name or "", step=step, ok=True))
+
+    def _run_uploads(self, row: _Row, steps: list[str]) -> tuple[str, Exception] | None:
+        """Both upload steps of a row as one batch (:meth:`BaseTarget.put_many`: over SFTP every request of both
+        files in flight at once), each still its own recorded step with its own outcome, retry and event.
+
+        A transient fault retries the files not yet in place; a file-specific error (someone else's file at the
+        destination) fails that step only, after the other file finished. Returns the first failed step (in
+        :data:`STEPS` order) and its error, or None."""
+        recs = {step: repo.step_started(row.photo.id, step, self.run_id) for step in steps}
+        t0 = time.perf_counter()
+        files = {step: (self._rendered(row, step[len("upload_"):]),
+                        row.paths.web if step == "upload_web" else row.paths.thumb) for step in steps}
+        owned = {step: self.owns_remote(row.photo, step, recs[step].id) for step in steps}
+        errors: dict[str, Exception] = {}
+        placed: dict[str, float] = {}
+
+        def attempt() -> None:
+            todo = [s for s in steps if s not in placed and s not in errors]
+            outcomes = row.lane.target.put_many([(files[s][1], files[s][0], owned[s]) for s in todo])
+            retry_me = None
+            for step, err in zip(todo, outcomes):
+                if err is None:
+                    placed[step] = time.perf_counter()
+                elif isinstance(err, UploadVerifyFailed):
+                    retry_me = retry_me or err
+                else:
+                    errors[step] = err
+            if retry_me is not None:
+                raise retry_me
+
+        try:
+            with_retry(attempt, self.retry, cancel=self.cancel, reset=lambda: reset_lane(row.lane),
+                       on_retry=announce(self.bus, self.retry, row.photo.id, row.photo.file_name, steps[0]))
+        except Exception as exc:  # the link never came back: every file not in place fails with it
+            for step in steps:
+                if step not in placed:
+                    errors.setdefault(step, exc)
+        if steps[0] in errors:  # as one file at a time would: nothing of a row whose first file failed stays new
+            for step in steps[1:]:
+                if step in placed and not owned[step]:
+                    try:
+                        row.lane.target.remove(files[step][1])  # the rename refused an existing file: ours, new
+                        del placed[step]
+                        errors[step] = PublishError(f"withdrawn: {steps[0]} failed", fix="see that step's error")
+                    except Exception as exc:  # noqa: BLE001 - it stays, recorded as done, and the rerun keeps it
+                        log.warning("id=%d could not withdraw %s: %s", row.photo.id, files[step][1], redact(str(exc)))
+        first: tuple[str, Exception] | None = None
+        for step in steps:
+            rec = recs[step]
+            if step in placed:
+                ms = (placed[step] - t0) * 1000
+                repo.step_finished(rec.id, True, detail={"path": files[step][1], "bytes": len(files[step][0]),
+                                                         "ms": round(ms, 1), "batched": len(steps)})
+                log.info("id=%d file=%s step=%s ok %.0f ms", row.photo.id, row.photo.file_name, step, ms)
+                self.bus.emit(PublishStepDone(photo_id=row.photo.id, file_name=row.photo.file_name or "",
+                                              step=step, ok=True))
+                continue
+            exc = errors[step]
+            error = redact(f"{exc}" if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}")
+            repo.step_finished(rec.id, False, error=error)
+            self.bus.emit(PublishStepDone(photo_id=row.photo.id, file_name=row.photo.file_name or "", step=step,
+                                          ok=False, error=error, level=logging.ERROR))
+            first = first or (step, exc)
+        return first
 
     def _rendered(self, row: _Row, which: str) -> bytes:
         path = row.work_dir / f"{which}.jpg"

@@ -11,14 +11,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import posixpath
 import shlex
 import socket
 from pathlib import Path
 
 import paramiko
 
+from . import sftp_batch
 from .retry import TransientError
-from .targets import BaseTarget, PublishError
+from .targets import BaseTarget, PublishError, UploadVerifyFailed, temp_name
 
 
 class HostKeyRefused(PublishError):
@@ -185,6 +187,44 @@ class SFTPTarget(BaseTarget):
 
     def _delete(self, path: str) -> None:
         self._call(lambda sftp: sftp.remove(path))
+
+    def put_atomic(self, path: str, data: bytes, *, may_replace: bool) -> None:
+        """The same temp name → size check → rename recipe, with the requests pipelined (see
+        :mod:`.sftp_batch`): three round trips instead of five."""
+        err = self.put_many([(path, data, may_replace)])[0]
+        if err is not None:
+            raise err
+
+    def put_many(self, items: list[tuple[str, bytes, bool]]) -> list[PublishError | None]:
+        """Every file of ``items`` in flight at once on this connection (:func:`.sftp_batch.put_many`): open all,
+        write + size-check + close all, rename all — three round trips for the batch. An existing destination is
+        replaced only for ``may_replace`` (``posix-rename``); otherwise the plain rename refuses it, and the file in
+        place is this row's own only if it holds exactly these bytes."""
+        for directory in dict.fromkeys(posixpath.dirname(p) for p, _d, _r in items):
+            self._makedirs(directory)
+        jobs = [(temp_name(p), p, d, r) for p, d, r in items]
+        raw = self._call(lambda sftp: sftp_batch.put_many(sftp, jobs))
+        out: list[PublishError | None] = []
+        for (tmp, path, data, may_replace), err in zip(jobs, raw):
+            if err is None:
+                out.append(None)
+            elif isinstance(err, ValueError):  # the size check
+                try:
+                    self._delete(tmp)
+                except PublishError:  # the retry overwrites the same temp name anyway
+                    pass
+                out.append(UploadVerifyFailed(f"{self.name}: uploaded {tmp} has {str(err)[5:]} bytes, expected "
+                                              f"{len(data)}", fix="the transfer was cut short; publish again to retry this row"))
+            elif getattr(err, "rename_refused", False) and not may_replace:
+                verdict = self._after_refused_rename(path, tmp, data)
+                out.append(None if verdict is None else verdict or self._server_error(err))
+            else:
+                out.append(self._server_error(err))
+        return out
+
+    def _server_error(self, err: BaseException) -> PublishError:
+        return PublishError(f"sftp {self.host}:{self.port}: {err}",
+                            fix="check the remote folder and permissions; publish again to retry")
 
     def _rename(self, src: str, dst: str, *, replace: bool) -> None:
         # posix_rename overwrites atomically (only for a file this row owns); the plain SFTPv3 rename refuses an

@@ -253,16 +253,45 @@ class BaseTarget:
             self._rename(tmp, path, replace=may_replace or existing is not None)
         except PublishError:
             if self.rename_refuses_existing and not may_replace:
-                found = self.size(path)
-                if found is not None:  # the refusal was the "already exists" answer (or a lost reply)
-                    try:
-                        self._delete(tmp)
-                    except PublishError:  # already renamed away by the attempt whose reply was lost
-                        pass
-                    if self.holds_exactly(path, data, found):
-                        return  # our own file, renamed into place by an attempt whose reply was lost
-                    raise self._exists_error(path, found) from None
+                verdict = self._after_refused_rename(path, tmp, data)
+                if verdict is None:
+                    return  # our own file, renamed into place by an attempt whose reply was lost
+                if verdict is not False:
+                    raise verdict from None
             raise
+
+    def _after_refused_rename(self, path: str, tmp: str, data: bytes) -> PublishError | None | bool:
+        """After a plain rename of ``tmp`` onto ``path`` was refused: None when ``path`` holds exactly ``data`` (an
+        attempt whose reply was lost put it there), the conflict error when another file is there, False when
+        nothing is there (the refusal had another reason)."""
+        found = self.size(path)
+        if found is None:
+            return False
+        try:  # the refusal was the "already exists" answer (or a lost reply)
+            self._delete(tmp)
+        except PublishError:  # already renamed away by the attempt whose reply was lost
+            pass
+        if self.holds_exactly(path, data, found):
+            return None
+        return self._exists_error(path, found)
+
+    def put_many(self, items: list[tuple[str, bytes, bool]]) -> list[PublishError | None]:
+        """Upload several ``(path, data, may_replace)`` files with :meth:`put_atomic`'s guarantees, one outcome per
+        file (None = in place, else the row's error for that file). A broken link raises
+        (:class:`~.retry.TransientError`). This recipe does them one after another; a target whose protocol allows
+        several files in flight per connection overrides it (SFTP)."""
+        from .retry import TransientError  # retry imports this module
+
+        out: list[PublishError | None] = []
+        for path, data, may_replace in items:
+            try:
+                self.put_atomic(path, data, may_replace=may_replace)
+                out.append(None)
+            except TransientError:  # the link, not this file: the caller retries the files not yet in place
+                raise
+            except PublishError as exc:
+                out.append(exc)
+        return out
 
 
 class LocalTarget(BaseTarget):
