@@ -14,16 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .targets import PublishError, UploadVerifyFailed
+from .targets import PublishError, TransientError, UploadVerifyFailed
+
+__all__ = ["TransientError", "RetryPolicy", "with_retry"]  # TransientError lives beside PublishError (no cycle)
 
 log = logging.getLogger("amirtui.publish")
 T = TypeVar("T")
-
-
-class TransientError(PublishError):
-    """A fault that may clear by itself (link dropped, server unreachable or restarting, MySQL gone away)."""
-
-    title = "Connection problem"
 
 
 @dataclass(frozen=True)

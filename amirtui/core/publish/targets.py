@@ -47,6 +47,13 @@ class UploadVerifyFailed(PublishError):
     title = "Upload incomplete"
 
 
+class TransientError(PublishError):
+    """A fault that may clear by itself (link dropped, server unreachable or restarting, MySQL gone away); retried by
+    :mod:`amirtui.core.publish.retry`."""
+
+    title = "Connection problem"
+
+
 TMP_SUFFIX = ".amirtui-part"
 
 
@@ -278,10 +285,8 @@ class BaseTarget:
     def put_many(self, items: list[tuple[str, bytes, bool]]) -> list[PublishError | None]:
         """Upload several ``(path, data, may_replace)`` files with :meth:`put_atomic`'s guarantees, one outcome per
         file (None = in place, else the row's error for that file). A broken link raises
-        (:class:`~.retry.TransientError`). This recipe does them one after another; a target whose protocol allows
+        (:class:`TransientError`). This recipe does them one after another; a target whose protocol allows
         several files in flight per connection overrides it (SFTP)."""
-        from .retry import TransientError  # retry imports this module
-
         out: list[PublishError | None] = []
         for path, data, may_replace in items:
             try:
