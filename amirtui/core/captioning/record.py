@@ -76,14 +76,18 @@ def record_human(photo_id: int) -> None:
     text and, per attempt, whether the final text differs from that attempt's text. Never raises (a review action
     must not fail over its record)."""
     try:
-        p = Photo.get_or_none(Photo.id == photo_id)
+        recs = list(MetadataQuality.select().where(MetadataQuality.photo == photo_id))
+        if not recs:  # a row with no caption attempt (manual text, captioning off): nothing to record
+            return
+        p = (Photo.select(Photo.state, Photo.caption, Photo.alt_text, Photo.keywords)  # not the 60-column row: this
+             .where(Photo.id == photo_id).first())  # runs on every approve, and review waits for it
         if p is None:
             return
         decision = _decision(p.state)
         now = utcnow()
         final = (p.caption or "", p.alt_text or "", list(p.keywords or []))
         with database.atomic("IMMEDIATE"):
-            for rec in MetadataQuality.select().where(MetadataQuality.photo == photo_id):
+            for rec in recs:
                 edited = None if rec.caption is None else (rec.caption, rec.alt_text or "",
                                                            list(rec.keywords or [])) != final
                 changes = dict(human_decision=decision, human_at=now if decision else None, final_caption=final[0],

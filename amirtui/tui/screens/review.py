@@ -270,13 +270,14 @@ class ReviewScreen(ReviewLive):
         for row in message.rows:
             self._busy.discard(row.id)
             self.table.update_row(row)
-            if self.editor.detail is not None and self.editor.detail.id == row.id and not self.editor.dirty:
+            advancing = row.id in self._advance_from and self.table.current_id == row.id
+            self._advance_from.discard(row.id)
+            if advancing:  # the cursor leaves the decided row: its detail is not read again (half the work)
+                self.action_move(1)
+            if self.table.current_id == row.id and self.editor.detail is not None and self.editor.detail.id == row.id \
+                    and not self.editor.dirty:  # still on it (no decision to advance from, or the last row)
                 self.editor.detail = None  # force a fresh read
                 self.show_detail(row.id)
-            if row.id in self._advance_from:
-                self._advance_from.discard(row.id)
-                if self.table.current_id == row.id:
-                    self.action_move(1)
         if message.note:
             self.notify(message.note, severity=message.severity, timeout=8)  # type: ignore[arg-type]
         if message.reload:
