@@ -12,6 +12,7 @@ from textual import on, work
 
 from ...core import review as rv
 from ...core.events import Event, FileAccepted, RowChanged
+from ...core.series_view import series_labels
 from ..messages import LiveRowsLoaded
 from .review_editing import ReviewEditing
 
@@ -70,7 +71,9 @@ class ReviewLive(ReviewEditing):
     def _load_live(self, f: rv.ReviewFilter, offset: int, limit: int, generation: int, ids: set[int],
                    with_page: bool) -> None:
         page = rv.page_rows(f, offset, limit) if with_page else []
-        self.post_message(LiveRowsLoaded(rv.rows_by_id(ids), page, rv.count_rows(f), generation))
+        changed = rv.rows_by_id(ids)
+        series = series_labels({r.id for r in changed} | {r.id for r in page})
+        self.post_message(LiveRowsLoaded(changed, page, rv.count_rows(f), generation, series))
 
     @on(LiveRowsLoaded)
     def merge_live_rows(self, message: LiveRowsLoaded) -> None:
@@ -81,6 +84,7 @@ class ReviewLive(ReviewEditing):
             return
         table = self.table
         was_empty = table.row_count == 0
+        table.set_series(message.series, [r.id for r in message.changed] + [r.id for r in message.page])
         changed = [r for r in message.changed if r.id not in self._busy and not table.shows(r)]
         for row in changed:  # rows already showing these values (the operator's own decision) are not repainted
             table.update_row(row)
