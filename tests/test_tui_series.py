@@ -21,10 +21,27 @@ from amirtui.tui.screens.dialogs import ConfirmScreen
 from amirtui.tui.widgets.editor import EditorPanel
 from amirtui.tui.widgets.preview import ImagePreview
 from amirtui.tui.widgets.review_table import ReviewTable
-from tests.test_series import _crop, _save_variant, _stages_to_model_ready, series_home  # noqa: F401 - fixture
+from tests.test_series import _crop, _save_variant, _stages_to_model_ready
 from tests.test_tui_review import settle, wait_for
 
 SIZE = (120, 40)
+
+
+@pytest.fixture
+def series_home(tmp_path: Path):
+    """A home whose config runs the offline stages only (no Ollama), with the review DB open."""
+    from amirtui.config import load_settings
+    from amirtui.core.db import close_db, open_db
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.yaml").write_text(
+        "paths:\n  data_dir: data\n  logs_dir: logs\nquality:\n  metrics: [piqe]\n  device: cpu\n"
+        "ollama:\n  enabled: false\ningest:\n  workers: 2\n  confirm_new_taxonomy: false\n", encoding="utf-8")
+    settings = load_settings(home / "config.yaml")
+    open_db(settings.db_path)
+    yield settings
+    close_db()
 
 
 def _to_review(ids_qrs: list[tuple[int, float]], gates: dict[int, str] | None = None) -> None:
@@ -46,7 +63,7 @@ def _import(settings, bus, src: Path, subject: str = "Harbour") -> None:
 
 
 @pytest.fixture
-def two_series(series_home, bus, photos_dir, tmp_path):  # noqa: F811 - the fixture imported above
+def two_series(series_home, bus, photos_dir, tmp_path):
     """A burst of three frames (QR 6.1 / 8.4 / 7.0), a bracket of two, and a photo on its own — by original name."""
     src = tmp_path / "shoot"
     src.mkdir()

@@ -6,9 +6,10 @@ Read-only queries over :mod:`amirtui.core.series`' tables; the grouping and the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from peewee import fn
 

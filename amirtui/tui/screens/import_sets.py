@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, DataTable, Input, Label, Static
 
@@ -30,6 +29,7 @@ from ..bindings import bind
 from ..text import LiteralTable, literal, plural
 from ..widgets.chrome import KeyHints, StatusHeader
 from ..widgets.folder_browser import FolderBrowser
+from .import_subject import SUGGEST_ACTIONS, SubjectSuggesting
 
 if TYPE_CHECKING:
     from ..app import AmirApp
@@ -59,7 +59,7 @@ class FormScroll(VerticalScroll):
     can_focus = False
 
 
-class ImportScreen(Screen):
+class ImportScreen(SubjectSuggesting):
     """Add one or more sets and start the import + pipeline."""
 
     TITLE = "Import"
@@ -87,10 +87,6 @@ class ImportScreen(Screen):
         bind("ctrl+t", "toggle_confirm", "Confirm new", "import.confirm",
              "Accept a new Folder/Location (added to the taxonomy)"),
         bind("ctrl+g", "start", "Start", "import.start", "Import every set, then run the pipeline"),
-        bind("ctrl+l", "suggest_subject", "Suggest subject", "import.suggest",
-             "Ask the vision model for the Subject of the highlighted set (or folder): shown, never applied by itself"),
-        bind("ctrl+b", "accept_subject", "Use suggestion", "import.accept_suggestion",
-             "Put the suggested subject into the Subject field", show=False),
         bind("ctrl+o", "folder_up", "Up a folder", "import.up", "Show the parent folder in the tree (Backspace in the "
              "tree does the same)", show=False),
         bind("ctrl+r", "refresh_folders", "Refresh", "import.refresh", "Read the folders again (the tree also does "
@@ -110,14 +106,6 @@ class ImportScreen(Screen):
         accepted_paths: list[Path] = field(default_factory=list)
 
     @dataclass
-    class SubjectSuggested(Message):
-        """The vision model answered (``subject``) or there is no suggestion (``note`` says why)."""
-
-        subject: str | None
-        note: str
-        source: str
-
-    @dataclass
     class ImportDone(Message):
         """The import finished (report) or failed (error)."""
 
@@ -128,8 +116,6 @@ class ImportScreen(Screen):
         super().__init__()
         self.sets: list[PendingSet] = []
         self.importing = False
-        self.suggestion: str | None = None
-        """The last subject the model suggested (ctrl+b puts it in the Subject field)."""
 
     @property
     def amir(self) -> AmirApp:
@@ -301,72 +287,6 @@ class ImportScreen(Screen):
             self._validate(i, ps.spec)
         self._rebuild_table()
 
-    # ------------------------------------------------------------ subject suggestion
-    def action_suggest_subject(self) -> None:
-        """Ask the model for a subject from the highlighted set's accepted photos (the sets list focused) or the
-        highlighted folder's photos; the answer is shown with ctrl+b to use it — never applied by itself."""
-        table = self.query_one("#import-sets", DataTable)
-        folder = self.values()["folder"]
-        if self.sets and table.row_count and (table.has_focus or self._highlighted_dir() is None):
-            ps = self.sets[table.cursor_row]
-            if not ps.accepted_paths:
-                self._show_suggestion(None, f"no accepted photo in {ps.label} to look at"
-                                      + (f" ({ps.problems[0]})" if ps.problems else ""))
-                return
-            paths, source, folder = list(ps.accepted_paths), ps.label, ps.spec.folder
-        else:
-            src = self._highlighted_dir()
-            if src is None:
-                self.notify("highlight a folder in the tree (or a set in the list) first", severity="warning")
-                return
-            paths, source = [src], display_name(src.name)
-        self._show_suggestion(None, f"asking {self.amir.settings.ollama.primary_model} about {source}…")
-        self._suggest(paths, folder, source)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="import-suggest", description="suggest subject")
-    def _suggest(self, paths: list[Path], folder: str, source: str) -> None:
-        from ...core.captioning.subject import suggest
-        from ...core.filetypes import inspect_file, iter_candidates
-
-        if len(paths) == 1 and paths[0].is_dir():  # a folder: its images, as the import would accept them
-            root = paths[0]
-            max_px = self.amir.settings.ingest.max_image_pixels
-            paths = [p for p in iter_candidates([root], refused=[])
-                     if inspect_file(p, set_root=root, max_pixels=max_px).ok]
-        if not paths:
-            self.post_message(self.SubjectSuggested(None, f"no photo in {source} to look at", source))
-            return
-        got = suggest(paths, self.amir.settings, folder=folder)
-        self.post_message(self.SubjectSuggested(got.subject, got.note, source))
-
-    @on(SubjectSuggested)
-    def show_subject_suggestion(self, message: SubjectSuggested) -> None:
-        """Show the suggestion (or why there is none) under the filename preview."""
-        self._show_suggestion(message.subject, message.note)
-
-    def _show_suggestion(self, subject: str | None, note: str) -> None:
-        self.suggestion = subject
-        line = self.query_one("#subject-suggestion", Static)
-        text = Text()
-        if subject:
-            text.append("suggested subject: ").append(literal(subject, "bold")).append("  ctrl+b uses it", "dim")
-            text.append("\n").append(literal(note, "dim"))
-        else:
-            text.append(literal(note, "yellow"))
-        line.update(text)
-        line.set_class(True, "-shown")
-        self.refresh_bindings()
-
-    def action_accept_subject(self) -> None:
-        """Put the suggested subject into the Subject field (the operator can still edit it)."""
-        if not self.suggestion:
-            self.notify("no subject suggestion to use: ctrl+l asks the model", severity="warning")
-            return
-        field = self.query_one("#subject", Input)
-        field.value = self.suggestion
-        field.focus()
-        self.notify(f"Subject set to the suggestion: {self.suggestion}", timeout=3)
-
     # ------------------------------------------------------------ start
     @property
     def ready(self) -> bool:
@@ -380,8 +300,8 @@ class ImportScreen(Screen):
             return True if self.ready else None
         if action == "remove_set":
             return True if self.sets else None
-        if action == "accept_subject":
-            return True if self.suggestion else None
+        if action in SUGGEST_ACTIONS:
+            return self.suggest_check(action)
         return True
 
     def action_start(self) -> None:
