@@ -57,14 +57,15 @@ def _to_review(ids_qrs: list[tuple[int, float]], gates: dict[int, str] | None = 
 
 
 def _import(settings, bus, src: Path, subject: str = "Harbour") -> None:
-    report = import_sets([SetSpec(sources=[src], subject=subject, location="Delft", folder="Streets")], settings, bus)
+    report = import_sets([SetSpec(sources=[src], subject=subject, location="Delft", folder="Streets", confirm_new=True)],
+                         settings, bus)
     assert report.ok
     _stages_to_model_ready(settings, bus)
 
 
-@pytest.fixture
-def two_series(series_home, bus, photos_dir, tmp_path):
-    """A burst of three frames (QR 6.1 / 8.4 / 7.0), a bracket of two, and a photo on its own — by original name."""
+def build_two_series(settings, bus, photos_dir: Path, tmp_path: Path) -> dict[str, int]:
+    """A burst of three frames (QR 6.1 / 8.4 / 7.0), a bracket of two (the second needs_work) and a photo on its own,
+    through the real stages to review; photo ids by original name (``a0``…``c0``)."""
     src = tmp_path / "shoot"
     src.mkdir()
     burst = photos_dir / "gps" / "DSCN0027.jpg"
@@ -75,12 +76,18 @@ def two_series(series_home, bus, photos_dir, tmp_path):
     _save_variant(bracket, src / "b1.jpg", when="2024:06:01 12:05:01",
                   transform=lambda im: ImageEnhance.Brightness(im).enhance(1.1))
     _save_variant(photos_dir / "gps" / "DSCN0021.jpg", src / "c0.jpg", when="2024:06:01 12:09:00")
-    _import(series_home, bus, src)
+    _import(settings, bus, src)
     rows = {p.original_name.removesuffix(".jpg"): p.id for p in Photo.select()}
     _to_review([(rows["a0"], 6.1), (rows["a1"], 8.4), (rows["a2"], 7.0), (rows["b0"], 7.2), (rows["b1"], 7.9),
                 (rows["c0"], 6.6)], gates={rows["b1"]: "needs_work"})
-    series_home.ui.preview_debounce_ms = 0
+    settings.ui.preview_debounce_ms = 0
     return rows
+
+
+@pytest.fixture
+def two_series(series_home, bus, photos_dir, tmp_path):
+    """See :func:`build_two_series`."""
+    return build_two_series(series_home, bus, photos_dir, tmp_path)
 
 
 def _cell(table: ReviewTable, pid: int, col: str) -> str:
@@ -217,6 +224,7 @@ async def test_a_near_duplicate_of_a_published_photo_is_flagged_and_compared_sid
         await settle(app, pilot)
         screen = app.screen
         assert screen.table.current_id == again.id
+        assert _cell(screen.table, again.id, "series") == "≈pub"  # the flag in the table too
         quality = str(screen.query_one("#quality", Static).render())
         assert f"looks like published {published.file_name} ({distance} of 64 bits)" in quality
         preview = screen.query_one(ImagePreview)

@@ -41,13 +41,20 @@ class SeriesView:
 
 
 def series_labels(photo_ids: Iterable[int]) -> dict[int, str]:
-    """``{photo id: "position/count"}`` for the rows of a page that are in a series — one query for the page."""
+    """``{photo id: label}`` for the table's series column, one query for a page: ``"2/5"`` (position/count) for a
+    row in a series, ``≈`` added when it looks like a published photo (``"≈pub"`` alone when in no series)."""
     ids = list(photo_ids)
     if not ids:
         return {}
-    q = (Fingerprint.select(Fingerprint.photo, Fingerprint.series_pos, Fingerprint.series_count)
-         .where(Fingerprint.photo.in_(ids), Fingerprint.series_key.is_null(False)).tuples())
-    return {pid: f"{pos}/{count}" for pid, pos, count in q}
+    q = (Fingerprint.select(Fingerprint.photo, Fingerprint.series_key, Fingerprint.series_pos,
+                            Fingerprint.series_count, Fingerprint.near_file_name)
+         .where(Fingerprint.photo.in_(ids),
+                Fingerprint.series_key.is_null(False) | Fingerprint.near_file_name.is_null(False)).tuples())
+    out = {}
+    for pid, key, pos, count, near in q:
+        label = f"{pos}/{count}" if key else ""
+        out[pid] = (label + "≈") if near and label else (label or "≈pub")
+    return out
 
 
 def series_view(photo_id: int) -> SeriesView:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ..app import AmirApp
 
 FIELDS = (("subject", "Subject"), ("location", "Location"), ("folder", "Folder"))
+EMPTY_PREVIEW = "first filename: type Subject, Location and Folder (ctrl+l suggests a Subject)"
 
 
 @dataclass
@@ -134,7 +135,7 @@ class ImportScreen(SubjectSuggesting):
                         with Vertical():
                             yield Label(label, classes="field-label")
                             yield Input(id=key, placeholder=label, compact=True)
-                yield Static("first filename: type Subject, Location and Folder", id="name-preview")
+                yield Static(EMPTY_PREVIEW, id="name-preview")
                 yield Static("", id="subject-suggestion")
                 with Vertical(id="import-options"):  # stacked: both stay on screen at 80 columns
                     yield Checkbox("Confirm new folder/location", id="confirm-new", compact=True)
@@ -181,7 +182,7 @@ class ImportScreen(SubjectSuggesting):
         status = self.query_one("#name-preview", Static)
         problems = naming.validate_set_fields(v["subject"], v["location"], v["folder"], cfg) if all(v.values()) else []
         if not all(v.values()):
-            status.update("first filename: type Subject, Location and Folder")
+            status.update(EMPTY_PREVIEW)
         elif problems:
             status.update(literal("✗ " + "; ".join(problems)))
         else:

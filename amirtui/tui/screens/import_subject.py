@@ -33,7 +33,8 @@ class SubjectSuggesting(Screen):
 
     BINDINGS = [
         bind("ctrl+l", "suggest_subject", "Suggest subject", "import.suggest",
-             "Ask the vision model for the Subject of the highlighted set (or folder): shown, never applied by itself"),
+             "Ask the vision model for the Subject of the highlighted set (or folder): shown, never applied by itself",
+             show=False),  # the form's first line says it; the hint line keeps Start
         bind("ctrl+b", "accept_subject", "Use suggestion", "import.accept_suggestion",
              "Put the suggested subject into the Subject field", show=False),
     ]

@@ -44,13 +44,15 @@ def series_text(sv: SeriesView, current: int) -> Text:
     if sv.key:
         if t.plain:
             t.append("\n")
+        # ids first (one short line: visible even at 80×24), then each frame's name tail (year and counter)
         t.append(f"series {sv.position}/{sv.count}", "bold").append(" ").append(literal(sv.key, "dim")).append(":")
         for sib in sv.siblings:
-            tail = sib.name.rsplit(".", 1)[0][-14:]
-            t.append(" ").append(f"{sib.position}#{sib.id}", "bold" if sib.id == current else "")
-            t.append(" ").append(literal(("…" if len(sib.name) > len(tail) else "") + tail,
-                                         "bold" if sib.id == current else "dim"))
-            t.append(" ").append(literal(sib.state, "dim"))
+            t.append(" ").append(f"#{sib.id}", "bold reverse" if sib.id == current else "")
+        t.append("\n")
+        for i, sib in enumerate(sv.siblings):
+            stem = sib.name.rsplit(".", 1)[0]
+            tail = stem if len(stem) <= 9 else "…" + stem[-8:]
+            t.append(" · " if i else "", "dim").append(f"{sib.position} ", "dim").append(literal(tail, "dim"))
     return t
 
 

@@ -1,7 +1,7 @@
 """ReviewTable: the queue as a DataTable keyed by DB id, filled a page at a time and updated cell by cell.
 
-The columns fit the width the table gets: id, state, QR, the series position ("2/5", empty outside a series) and the
-file name always; band and gate only when the name keeps room for its distinguishing part. Names of one set share their head (``Subject_Location_Folder_Photography_``)
+The columns fit the width the table gets: id, state, QR, the series position ("2/5", empty outside a series; ``≈``
+marks a row that looks like a published photo) and the file name always; band and gate only when the name keeps room for its distinguishing part. Names of one set share their head (``Subject_Location_Folder_Photography_``)
 and differ in the tail (camera, year, counter), so a name that does not fit is cut on the left: ``…Canon_2024_007.JPG``.
 The full name is in the detail pane.
 """
@@ -20,7 +20,7 @@ ESSENTIAL: tuple[tuple[str, str, int], ...] = (("id", "id", 5), ("state", "state
 OPTIONAL: tuple[tuple[str, str, int], ...] = (("band", "band", 8), ("gate", "gate", 10))
 NAME_MIN = 12
 """The name column never gets narrower: ``…a_2024_001`` still tells the rows of a set apart (year and counter)."""
-NAME_MIN_ROOM = 26
+NAME_MIN_ROOM = 24  # at 120 columns the band keeps its column beside the series one
 PAD = 2  # DataTable's cell padding (one each side)
 
 
