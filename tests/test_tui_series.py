@@ -237,7 +237,9 @@ async def test_a_near_duplicate_of_a_published_photo_is_flagged_and_compared_sid
         await wait_for(pilot, lambda: preview.shown_key == again.id)
 
 
-async def test_a_website_photo_without_a_local_image_says_so_when_compared(series_home, bus, photos_dir, tmp_path):
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+async def test_a_website_photo_without_a_local_image_says_so_when_compared(series_home, bus, photos_dir, tmp_path,
+                                                                          size):
     from amirtui.core.db.models import CatalogFingerprint
     from amirtui.core.fingerprint import phash_file
 
@@ -250,12 +252,15 @@ async def test_a_website_photo_without_a_local_image_says_so_when_compared(serie
     _to_review([(Photo.get().id, 7.0)])
     series_home.ui.preview_debounce_ms = 0
     app = make_app(series_home, preview="halfcell")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert f"looks like published {name}" in str(screen.query_one("#quality", Static).render())
-        await pilot.press("v")
         preview = screen.query_one(ImagePreview)
+        assert preview.display == (size == SIZE)  # 80×24 gives the preview's room to the editor…
+        await pilot.press("v")
+        await pilot.pause()
+        assert preview.display  # …until the operator compares
         await wait_for(pilot, lambda: preview.shown_key == ("published", Photo.get().id))
         note = str(preview.query_one(".preview-note", Static).render())
         assert f"no local image of {name}" in note and "website only" in note
@@ -308,3 +313,14 @@ async def test_a_rename_to_a_name_only_the_website_has_is_refused(series_home, t
         assert Photo.get_by_id(pid).file_name == before
         assert any(taken in n.message for n in app._notifications)
         assert screen.query_one(EditorPanel).detail.file_name == before
+
+
+async def test_the_help_lists_every_series_key(series_home, two_series):
+    from amirtui.tui.screens.help import help_sections
+
+    app = make_app(series_home, preview="off")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        listed = {ab.binding.id for _, items in help_sections(app.screen) for ab in items}
+    assert {"review.keep_best", "review.approve_series", "review.next_series", "review.filter_series",
+            "review.compare", "review.unpublish"} <= listed
