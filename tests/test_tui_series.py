@@ -324,3 +324,23 @@ async def test_the_help_lists_every_series_key(series_home, two_series):
         listed = {ab.binding.id for _, items in help_sections(app.screen) for ab in items}
     assert {"review.keep_best", "review.approve_series", "review.next_series", "review.filter_series",
             "review.compare", "review.unpublish"} <= listed
+
+
+async def test_a_frame_that_joins_a_series_while_the_operator_reviews_updates_the_column(series_home, two_series):
+    from amirtui.core.events import RowChanged
+    from amirtui.core.series import record, regroup
+
+    rows = two_series
+    late = Fingerprint.get(Fingerprint.photo == rows["a2"])
+    value, set_id = late.phash, Photo.get_by_id(rows["a2"]).set_id
+    late.delete_instance()  # as if the burst's last frame had not reached the model-image stage yet
+    regroup(set_id, series_home.series)
+    app = make_app(series_home, preview="off")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.table
+        assert [_cell(table, rows[n], "series") for n in ("a0", "a1", "a2")] == ["1/2", "2/2", ""]
+        record(rows["a2"], value, series_home.series)  # what the model-image stage does, then its event
+        app.bus.emit(RowChanged(photo_id=rows["a2"], from_state="queued", to_state="model_ready"))
+        await wait_for(pilot, lambda: _cell(table, rows["a0"], "series") == "1/3")
+        assert [_cell(table, rows[n], "series") for n in ("a1", "a2")] == ["2/3", "3/3"]

@@ -65,14 +65,15 @@ class ReviewLive(ReviewEditing):
         self._live_page = False
         self.live_refreshes += 1
         self._load_live(self.review_filter, self.page_offset, self.amir.settings.review.page_size, self._generation,
-                        on_page, with_page)
+                        on_page, with_page, self.table.visible_ids)
 
     @work(thread=True, exit_on_error=False, group="live", description="live review refresh")
     def _load_live(self, f: rv.ReviewFilter, offset: int, limit: int, generation: int, ids: set[int],
-                   with_page: bool) -> None:
+                   with_page: bool, shown: list[int]) -> None:
         page = rv.page_rows(f, offset, limit) if with_page else []
         changed = rv.rows_by_id(ids)
-        series = series_labels({r.id for r in changed} | {r.id for r in page})
+        # a frame that gets its fingerprint regroups its set: the series column of every row shown may change
+        series = series_labels(set(shown) | {r.id for r in page})
         self.post_message(LiveRowsLoaded(changed, page, rv.count_rows(f), generation, series))
 
     @on(LiveRowsLoaded)
@@ -84,7 +85,7 @@ class ReviewLive(ReviewEditing):
             return
         table = self.table
         was_empty = table.row_count == 0
-        table.set_series(message.series, [r.id for r in message.changed] + [r.id for r in message.page])
+        table.set_series(message.series, table.visible_ids + [r.id for r in message.page])
         changed = [r for r in message.changed if r.id not in self._busy and not table.shows(r)]
         for row in changed:  # rows already showing these values (the operator's own decision) are not repainted
             table.update_row(row)

@@ -78,7 +78,7 @@ class ReviewSeries(ReviewLive):
         if pid is not None:
             self._run_series(pid, which, override)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="decide", description="series decision")
+    @work(thread=True, exit_on_error=False, group="series", description="series decision")
     def _run_series(self, photo_id: int, which: str, override: bool) -> None:
         fn = rs.keep_best if which == "keep_best" else rs.approve_series
         try:
