@@ -344,3 +344,32 @@ async def test_a_frame_that_joins_a_series_while_the_operator_reviews_updates_th
         app.bus.emit(RowChanged(photo_id=rows["a2"], from_state="queued", to_state="model_ready"))
         await wait_for(pilot, lambda: _cell(table, rows["a0"], "series") == "1/3")
         assert [_cell(table, rows[n], "series") for n in ("a1", "a2")] == ["2/3", "3/3"]
+
+
+async def test_an_unreadable_catalog_refuses_the_rename_with_its_reason(series_home, two_series):
+    series_home.mirror_db_path.parent.mkdir(parents=True, exist_ok=True)
+    series_home.mirror_db_path.write_bytes(b"this is not an SQLite database" * 100)
+    pid = two_series["c0"]
+    before = Photo.get_by_id(pid).file_name
+    app = make_app(series_home, preview="off")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await _goto(pilot, screen, pid)
+        screen.query_one("#edit-file_name", Input).value = before.replace("_006.", "_106.")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert Photo.get_by_id(pid).file_name == before  # never renamed without knowing the website's names
+        assert any(n.title == "Catalog unreadable" for n in app._notifications)
+
+
+async def test_names_in_the_series_and_near_duplicate_lines_are_shown_literally(series_home, two_series):
+    hostile = "Evil_[red]x[/red]_\x1b[2J.JPG"
+    Fingerprint.update(near_file_name=hostile, near_distance=3).where(
+        Fingerprint.photo == two_series["a1"]).execute()
+    app = make_app(series_home, preview="off")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await _goto(pilot, app.screen, two_series["a1"])
+        quality = str(app.screen.query_one("#quality", Static).render())
+        assert "looks like published Evil_[red]x[/red]_\\x1b[2J.JPG (3 of 64 bits)" in quality
