@@ -151,3 +151,15 @@ async def test_did_you_mean_is_visible_and_ctrl_t_accepts_the_new_spelling(setti
         await settle(app, pilot)
     assert PhotoSet.get().folder == "Brids"
     assert TaxonomyEntry.get_or_none(kind="folder", key="Brids") is not None
+
+
+async def test_with_ollama_switched_off_the_key_says_so(settings, db, shoot):
+    settings.ollama.enabled = False
+    settings.paths.import_root = shoot
+    app = make_app(settings, preview="off", start="import")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#import-tree").focus()
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        assert "Ollama is disabled" in _suggestion(app.screen)

@@ -63,10 +63,10 @@ class SubjectSuggesting(Screen):
         raise NotImplementedError
 
     def suggest_check(self, action: str) -> bool | None:
-        """Using a suggestion needs one; asking needs the model enabled."""
+        """Using a suggestion needs one. Asking always works: with Ollama off or away the answer is a note saying so."""
         if action == "accept_subject":
             return True if self.suggestion else None
-        return True if self.amir.settings.ollama.enabled else None
+        return True
 
     def action_suggest_subject(self) -> None:
         """Ask the model for a subject from the highlighted set's accepted photos (the sets list focused) or the
