@@ -18,8 +18,8 @@ ESSENTIAL: tuple[tuple[str, str, int], ...] = (("id", "id", 5), ("state", "state
                                                ("series", "ser", 5), ("file", "file name", 0))
 #: Shown when the name still gets at least :data:`NAME_MIN_ROOM` cells, in this order of preference.
 OPTIONAL: tuple[tuple[str, str, int], ...] = (("band", "band", 8), ("gate", "gate", 10))
-NAME_MIN = 12
-"""The name column never gets narrower: ``…a_2024_001`` still tells the rows of a set apart (year and counter)."""
+NAME_MIN = 10
+"""The name column never gets narrower: ``…_2024_001`` still tells the rows of a set apart (year and counter)."""
 NAME_MIN_ROOM = 24  # at 120 columns the band keeps its column beside the series one
 PAD = 2  # DataTable's cell padding (one each side)
 
