@@ -229,3 +229,22 @@ def test_publish_done_dialog(snap_compare, settings, queue_rows, size):
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_review_series_detail(snap_compare, settings, db, bus, photos_dir, tmp_path, size):
+    """Real photos in two series: the series column, and the detail pane of a burst's middle frame (its series and
+    siblings)."""
+    from tests.test_tui_series import build_two_series
+
+    rows = build_two_series(settings, bus, photos_dir, tmp_path)
+    settings.quality.enabled = False
+    app = make_app(settings, preview="off")
+
+    async def ready(pilot):
+        await _ready(pilot)
+        table = pilot.app.screen.table
+        table.move_cursor(row=table.get_row_index(str(rows["a1"])))
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=ready)

@@ -21,6 +21,8 @@ class PageLoaded(Message):
     offset: int
     generation: int
     """Which load request produced it: stale pages (the filter changed meanwhile) are dropped."""
+    series: dict[int, str] = field(default_factory=dict)
+    """The series column's text by photo id ("2/5")."""
 
 
 @dataclass
@@ -31,6 +33,8 @@ class LiveRowsLoaded(Message):
     page: list[ReviewRow]
     total: int
     generation: int
+    series: dict[int, str] = field(default_factory=dict)
+    """The series column's text for the rows read (a regroup can change it while rows arrive)."""
 
 
 @dataclass

@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, DataTable, Input, Label, Static
 
@@ -30,11 +29,13 @@ from ..bindings import bind
 from ..text import LiteralTable, literal, plural
 from ..widgets.chrome import KeyHints, StatusHeader
 from ..widgets.folder_browser import FolderBrowser
+from .import_subject import SUGGEST_ACTIONS, SubjectSuggesting
 
 if TYPE_CHECKING:
     from ..app import AmirApp
 
 FIELDS = (("subject", "Subject"), ("location", "Location"), ("folder", "Folder"))
+EMPTY_PREVIEW = "first filename: type Subject, Location and Folder (ctrl+l suggests a Subject)"
 
 
 @dataclass
@@ -45,6 +46,7 @@ class PendingSet:
     problems: list[str] = field(default_factory=list)
     accepted: int | None = None
     refused: list[tuple[Path, str]] = field(default_factory=list)
+    accepted_paths: list[Path] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -58,7 +60,7 @@ class FormScroll(VerticalScroll):
     can_focus = False
 
 
-class ImportScreen(Screen):
+class ImportScreen(SubjectSuggesting):
     """Add one or more sets and start the import + pipeline."""
 
     TITLE = "Import"
@@ -71,6 +73,8 @@ class ImportScreen(Screen):
     #import-fields > Vertical { width: 1fr; height: auto; }
     #name-preview { height: auto; margin: 0 0 1 0; }
     #name-preview.-problem { color: $error; }
+    #subject-suggestion { height: auto; margin: 0 0 1 0; display: none; }
+    #subject-suggestion.-shown { display: block; }
     #import-options { height: auto; margin-bottom: 1; }
     #import-options > Horizontal { height: 1; }
     #smoke-label { width: auto; color: $text-muted; }
@@ -100,6 +104,7 @@ class ImportScreen(Screen):
         problems: list[str]
         accepted: int
         refused: list[tuple[Path, str]]
+        accepted_paths: list[Path] = field(default_factory=list)
 
     @dataclass
     class ImportDone(Message):
@@ -130,7 +135,8 @@ class ImportScreen(Screen):
                         with Vertical():
                             yield Label(label, classes="field-label")
                             yield Input(id=key, placeholder=label, compact=True)
-                yield Static("first filename: type Subject, Location and Folder", id="name-preview")
+                yield Static(EMPTY_PREVIEW, id="name-preview")
+                yield Static("", id="subject-suggestion")
                 with Vertical(id="import-options"):  # stacked: both stay on screen at 80 columns
                     yield Checkbox("Confirm new folder/location", id="confirm-new", compact=True)
                     with Horizontal():
@@ -176,7 +182,7 @@ class ImportScreen(Screen):
         status = self.query_one("#name-preview", Static)
         problems = naming.validate_set_fields(v["subject"], v["location"], v["folder"], cfg) if all(v.values()) else []
         if not all(v.values()):
-            status.update("first filename: type Subject, Location and Folder")
+            status.update(EMPTY_PREVIEW)
         elif problems:
             status.update(literal("✗ " + "; ".join(problems)))
         else:
@@ -221,7 +227,7 @@ class ImportScreen(Screen):
     @work(thread=True, exit_on_error=False, group="import-validate", description="check set")
     def _validate(self, index: int, spec: SetSpec) -> None:
         problems, accepted, refused = validate_set(spec, self.amir.settings)
-        self.post_message(self.SetValidated(index, problems, len(accepted), refused))
+        self.post_message(self.SetValidated(index, problems, len(accepted), refused, accepted))
 
     @on(SetValidated)
     def show_validation(self, message: SetValidated) -> None:
@@ -230,6 +236,7 @@ class ImportScreen(Screen):
             return
         ps = self.sets[message.index]
         ps.problems, ps.accepted, ps.refused = message.problems, message.accepted, message.refused
+        ps.accepted_paths = message.accepted_paths
         table = self.query_one("#import-sets", DataTable)
         key = str(message.index)
         if key in table.rows:
@@ -294,6 +301,8 @@ class ImportScreen(Screen):
             return True if self.ready else None
         if action == "remove_set":
             return True if self.sets else None
+        if action in SUGGEST_ACTIONS:
+            return self.suggest_check(action)
         return True
 
     def action_start(self) -> None:

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from ...core import review as rv
 from ...core.errors import AmirError
+from ...core.series_view import series_labels, series_view
 from ..bindings import bind
 from ..messages import ActionFailed, BulkCounted, PageLoaded, RowsChanged
 from ..text import PAST, literal, plural
@@ -26,18 +27,20 @@ from ..widgets.editor import EditorPanel
 from ..widgets.preview import ImagePreview
 from ..widgets.review_table import ReviewTable
 from .dialogs import ConfirmScreen
-from .review_live import ReviewLive
+from .review_series import ReviewSeries
 
 log = logging.getLogger("amirtui.tui")
 STATE_CYCLE: tuple[tuple[str, ...], ...] = ((), ("prefilled",), ("needs_work",), ("quarantined",), ("approved",),
                                             ("rejected",), ("publish_failed",),
-                                            ("modified", "republishing"))  # "to republish": edited after publish
+                                            ("modified", "republishing"),  # "to republish": edited after publish
+                                            ("published",), ("unpublished",))
 BAND_CYCLE: tuple[str | None, ...] = (None, *rv.BANDS)
 SORT_CYCLE: tuple[tuple[str, bool], ...] = (("id", False), ("qr", True), ("band", False), ("file_name", False))
-_ROW_ACTIONS = {"approve", "reject", "pending", "edit", "save", "revert", "generate"}
+_ROW_ACTIONS = {"approve", "reject", "pending", "edit", "save", "revert", "generate", "keep_best", "approve_series",
+                "compare", "unpublish"}
 
 
-class ReviewScreen(ReviewLive):
+class ReviewScreen(ReviewSeries):
     """Review the queue from the keyboard: decide, edit, generate, bulk, undo, filter."""
 
     TITLE = "Review"
@@ -111,7 +114,7 @@ class ReviewScreen(ReviewLive):
     def _load_page(self, f: rv.ReviewFilter, offset: int, limit: int, generation: int, keep_id: int | None) -> None:
         total = rv.count_rows(f)
         rows = rv.page_rows(f, offset, limit)
-        msg = PageLoaded(rows, total, offset, generation)
+        msg = PageLoaded(rows, total, offset, generation, series_labels(r.id for r in rows))
         msg.keep_id = keep_id  # type: ignore[attr-defined]
         self.post_message(msg)
 
@@ -121,7 +124,7 @@ class ReviewScreen(ReviewLive):
         if message.generation != self._generation:
             return
         self.row_total = message.total
-        self.table.load_page(message.rows, getattr(message, "keep_id", None))
+        self.table.load_page(message.rows, getattr(message, "keep_id", None), message.series)
         self._update_filter_line(len(message.rows))
         self.show_detail(self.table.current_id)
         self._refresh_bindings_if_changed()
@@ -133,6 +136,8 @@ class ReviewScreen(ReviewLive):
             parts.append("needs_work only")
         if f.band:
             parts.append(f"band={f.band}")
+        if f.min_series:
+            parts.append(f"series≥{f.min_series}")
         if f.text:
             parts.append(f"search '{f.text}'")
         parts.append(f"sort={f.sort}{'↓' if f.descending else ''}")
@@ -155,8 +160,8 @@ class ReviewScreen(ReviewLive):
                 note.update("The review queue is empty: rows arrive here as the pipeline captions them "
                             "(F3 shows the run, F6 publishes approved rows).")
         else:
-            note.update(literal("No rows match this filter. f cycles the state, b the band, n needs_work; "
-                                "/ then Enter on an empty search clears the search."))
+            note.update(literal("No rows match this filter. f cycles the state, b the band, n needs_work, m the "
+                                "series size; / then Enter on an empty search clears the search."))
 
     @on(DataTable.RowHighlighted)
     def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
@@ -173,10 +178,12 @@ class ReviewScreen(ReviewLive):
             self.notify(f"unsaved edits to #{editor.detail.id} were discarded", severity="warning")
         try:
             detail = rv.load_detail(photo_id) if photo_id is not None else None
+            series = series_view(photo_id) if photo_id is not None else None
         except AmirError as exc:
             self.notify(str(exc), title=exc.title, severity="error")
-            detail = None
-        editor.bind_detail(detail)
+            detail, series = None, None
+        editor.bind_detail(detail, series)
+        self.reset_compare()
         self.query_one(ImagePreview).show(photo_id, detail.model_image_path if detail else None)
         self._refresh_bindings_if_changed()
 
@@ -194,6 +201,8 @@ class ReviewScreen(ReviewLive):
         if action in _ROW_ACTIONS and not self.is_mounted:
             return True
         if action in _ROW_ACTIONS and self.query_one(ReviewTable).current_id is None:
+            return None
+        if self.is_mounted and self.series_check(action) is None:
             return None
         if action == "page" and parameters:
             step = int(parameters[0])  # type: ignore[arg-type]
@@ -253,8 +262,12 @@ class ReviewScreen(ReviewLive):
             question = (f"Photo #{pid}: the gate says needs_work ({reasons}).\n\n"
                         "Approve anyway? The override is recorded in the row's history.")
 
+            retry = message.extra.get("retry")  # a series action asks again with override=True
+
             def answered(yes: bool | None) -> None:
-                if yes:
+                if yes and retry is not None:
+                    retry()
+                elif yes:
                     self._advance_from.add(pid)
                     self._run(pid, rv.approve, override=True, reason="approved with override")
 
@@ -351,7 +364,7 @@ class ReviewScreen(ReviewLive):
     # -- filters
     def _set_filter(self, **changes: Any) -> None:
         values = {k: getattr(self.review_filter, k) for k in ("states", "needs_work", "band", "set_id", "text", "sort",
-                                                       "descending")}
+                                                       "descending", "min_series")}
         values.update(changes)
         self.review_filter = rv.ReviewFilter(**values)
         self.page_offset = 0

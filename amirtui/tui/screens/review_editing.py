@@ -65,13 +65,27 @@ class ReviewEditing(Screen):
         """Enter in the editor."""
         self._save(message.photo_id, message.values)
 
+    def _catalog_holds(self, name: str) -> bool:
+        """Does the website (mirror, or MySQL when enabled) hold ``name``? A rename to such a name is refused;
+        :class:`~amirtui.core.naming_catalog.CatalogUnreadable` (an AmirError) is shown like any other refusal."""
+        from ...core.naming_catalog import catalog_holds
+        from ...secrets import load_secrets
+
+        settings = self.amir.settings
+        try:
+            secrets = load_secrets(settings) if settings.publish.mysql.enabled else None
+        except AmirError:
+            secrets = None  # the catalog read then says what is missing
+        return catalog_holds(settings, name, secrets)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="save", description="save edits")
     def _save(self, photo_id: int, values: dict[str, str]) -> None:
         try:
             detail = rve.save_edits(photo_id, caption=values["caption"], alt_text=values["alt_text"],
                                    keywords=values["keywords"], file_name=values["file_name"],
                                    max_length=self.amir.settings.naming.max_length,
-                                   language=self.amir.settings.ollama.language, bus=self.amir.bus)
+                                   language=self.amir.settings.ollama.language, bus=self.amir.bus,
+                                   catalog_holds=self._catalog_holds)
         except AmirError as exc:
             self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
             return

@@ -12,6 +12,7 @@ from textual import on, work
 
 from ...core import review as rv
 from ...core.events import Event, FileAccepted, RowChanged
+from ...core.series_view import series_labels
 from ..messages import LiveRowsLoaded
 from .review_editing import ReviewEditing
 
@@ -64,13 +65,16 @@ class ReviewLive(ReviewEditing):
         self._live_page = False
         self.live_refreshes += 1
         self._load_live(self.review_filter, self.page_offset, self.amir.settings.review.page_size, self._generation,
-                        on_page, with_page)
+                        on_page, with_page, self.table.visible_ids)
 
     @work(thread=True, exit_on_error=False, group="live", description="live review refresh")
     def _load_live(self, f: rv.ReviewFilter, offset: int, limit: int, generation: int, ids: set[int],
-                   with_page: bool) -> None:
+                   with_page: bool, shown: list[int]) -> None:
         page = rv.page_rows(f, offset, limit) if with_page else []
-        self.post_message(LiveRowsLoaded(rv.rows_by_id(ids), page, rv.count_rows(f), generation))
+        changed = rv.rows_by_id(ids)
+        # a frame that gets its fingerprint regroups its set: the series column of every row shown may change
+        series = series_labels(set(shown) | {r.id for r in page})
+        self.post_message(LiveRowsLoaded(changed, page, rv.count_rows(f), generation, series))
 
     @on(LiveRowsLoaded)
     def merge_live_rows(self, message: LiveRowsLoaded) -> None:
@@ -81,6 +85,7 @@ class ReviewLive(ReviewEditing):
             return
         table = self.table
         was_empty = table.row_count == 0
+        table.set_series(message.series, table.visible_ids + [r.id for r in message.page])
         changed = [r for r in message.changed if r.id not in self._busy and not table.shows(r)]
         for row in changed:  # rows already showing these values (the operator's own decision) are not repainted
             table.update_row(row)

@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, Static, TextArea
 
 from ...core.quality.qr import offline_note
 from ...core.review import PhotoDetail
+from ...core.series_view import SeriesView
 from ..text import literal
 
 MULTILINE = frozenset({"caption", "alt_text"})
@@ -34,11 +35,32 @@ def detail_values(d: PhotoDetail) -> dict[str, str]:
             "keywords": ", ".join(d.keywords)}
 
 
-def quality_text(d: PhotoDetail) -> Text:
+def series_text(sv: SeriesView, current: int) -> Text:
+    """The near-duplicate flag and the series line (empty Text when the row has neither)."""
+    t = Text()
+    if sv.near_name:
+        t.append("⚠ looks like published ", "bold yellow").append(literal(sv.near_name, "bold")).append(
+            f" ({sv.near_distance} of 64 bits)", "yellow").append(" · v compares", "dim")
+    if sv.key:
+        if t.plain:
+            t.append("\n")
+        # ids first (one short line: visible even at 80×24), then each frame's name tail (year and counter)
+        t.append(f"series {sv.position}/{sv.count}", "bold").append(" ").append(literal(sv.key, "dim")).append(":")
+        for sib in sv.siblings:
+            t.append(" ").append(f"#{sib.id}", "bold reverse" if sib.id == current else "")
+        t.append("\n")
+        for i, sib in enumerate(sv.siblings):
+            stem = sib.name.rsplit(".", 1)[0]
+            tail = stem if len(stem) <= 9 else "…" + stem[-8:]
+            t.append(" · " if i else "", "dim").append(f"{sib.position} ", "dim").append(literal(tail, "dim"))
+    return t
+
+
+def quality_text(d: PhotoDetail, series: SeriesView | None = None) -> Text:
     """The quality context block as literal Text (names, reasons and model text are data, never markup).
 
     Most important first — a narrow terminal shows the top lines: row and state, the whole file name, the gate's
-    verdict, then QR / band, scores, the set, the AI text and the last error.
+    verdict, the near-duplicate flag and the series, then QR / band, scores, the set, the AI text and the last error.
     """
     qr = "—" if d.qr is None else f"{d.qr:.2f}"
     t = Text()
@@ -54,6 +76,9 @@ def quality_text(d: PhotoDetail) -> Text:
         t.append(literal(d.gate_status or "—"))
     if d.gate_override:
         t.append(" (override recorded)", "yellow")
+    extra = series_text(series, d.id) if series is not None else Text()
+    if extra.plain:
+        t.append("\n").append(extra)
     t.append(f"\nQR {qr} · band ").append(literal(d.qc_band or "—")).append(offline_note(d.qr_metrics), "yellow")
     if d.scores:
         t.append(" · " + ", ".join(f"{k} {v:.2f}" if isinstance(v, (int, float)) else f"{k} {v}"
@@ -108,6 +133,9 @@ class EditorPanel(VerticalScroll):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.detail: PhotoDetail | None = None
+        self.series: SeriesView | None = None
+        """The series and near-duplicate facts of the row shown (kept across a re-bind of the same row)."""
+        self.series_for: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="quality")
@@ -135,13 +163,16 @@ class EditorPanel(VerticalScroll):
     def _field(self, key: str) -> Input | FieldArea:
         return self.query_one(f"#edit-{key}")  # type: ignore[return-value]
 
-    def bind_detail(self, detail: PhotoDetail | None) -> None:
-        """Show ``detail`` (None clears the panel), discarding unsaved edits."""
+    def bind_detail(self, detail: PhotoDetail | None, series: SeriesView | None = None) -> None:
+        """Show ``detail`` (None clears the panel) with its ``series`` facts, discarding unsaved edits."""
         self.detail = detail
+        if series is not None or detail is None or self.series_for != detail.id:
+            # a re-bind of the same row without facts (after a save) keeps the ones it has
+            self.series, self.series_for = series, detail.id if detail else None
         # fixed heights (styles.tcss) and layout=False: following the cursor repaints the panel, it never re-lays out
         # the screen (a layout pass re-rendered the whole table on every key press of a held j)
-        self.query_one("#quality", Static).update(quality_text(detail) if detail else literal("no row selected"),
-                                                  layout=False)
+        self.query_one("#quality", Static).update(quality_text(detail, self.series) if detail
+                                                  else literal("no row selected"), layout=False)
         values = detail_values(detail) if detail else {k: "" for k, _ in FIELDS}
         for key, _ in FIELDS:
             field = self._field(key)

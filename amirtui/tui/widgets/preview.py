@@ -83,6 +83,7 @@ class ImagePreview(Container):
         self._cells = uses_cells(mode, self._renderer)
         self._timer: Timer | None = None
         self._wanted: tuple[Any, str | None] | None = None
+        self._note = ""
         self._cell_size = (0, 0)
         self.shown_key: Any = None
         """The key (photo id) of the image currently displayed; tests and benchmarks wait on it."""
@@ -94,9 +95,12 @@ class ImagePreview(Container):
         elif self._renderer is not None:
             yield self._renderer(classes="preview-image")
 
-    def show(self, key: Any, path: str | None) -> None:
-        """Ask for ``path`` to be shown for ``key``; only the last request within the debounce window is decoded."""
+    def show(self, key: Any, path: str | None, note: str = "") -> None:
+        """Ask for ``path`` to be shown for ``key``; only the last request within the debounce window is decoded.
+
+        ``note`` is the line above the image (what it is), or why there is none when ``path`` is None."""
         self._wanted = (key, path)
+        self._note = note
         if self._renderer is None:
             return
         if self._timer is not None:
@@ -113,7 +117,7 @@ class ImagePreview(Container):
             self._set(None, None, "")
             return
         if not path:
-            self._set(key, None, "no preview image yet (made by the model-image stage)")
+            self._set(key, None, self._note or "no preview image yet (made by the model-image stage)")
             return
         if self._cells:
             size = self.query_one(CellImage).size
@@ -146,7 +150,7 @@ class ImagePreview(Container):
         message.stop()
         if self._wanted is None or message.key != self._wanted[0]:
             return
-        self._set(message.key, message.image, message.error, message.prepared)
+        self._set(message.key, message.image, message.error or self._note, message.prepared)
 
     def on_resize(self) -> None:
         """A new size (or shown again after being hidden): prepare the current image for it."""

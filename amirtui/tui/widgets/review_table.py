@@ -1,7 +1,7 @@
 """ReviewTable: the queue as a DataTable keyed by DB id, filled a page at a time and updated cell by cell.
 
-The columns fit the width the table gets: id, state, QR and the file name always; band and gate only when the name
-keeps room for its distinguishing part. Names of one set share their head (``Subject_Location_Folder_Photography_``)
+The columns fit the width the table gets: id, state, QR, the series position ("2/5", empty outside a series; ``≈``
+marks a row that looks like a published photo) and the file name always; band and gate only when the name keeps room for its distinguishing part. Names of one set share their head (``Subject_Location_Folder_Photography_``)
 and differ in the tail (camera, year, counter), so a name that does not fit is cut on the left: ``…Canon_2024_007.JPG``.
 The full name is in the detail pane.
 """
@@ -15,12 +15,12 @@ from ..text import LiteralTable
 
 #: (key, label, width), in display order; the file name (width 0) takes the room left.
 ESSENTIAL: tuple[tuple[str, str, int], ...] = (("id", "id", 5), ("state", "state", 12), ("qr", "QR", 4),
-                                               ("file", "file name", 0))
+                                               ("series", "ser", 5), ("file", "file name", 0))
 #: Shown when the name still gets at least :data:`NAME_MIN_ROOM` cells, in this order of preference.
 OPTIONAL: tuple[tuple[str, str, int], ...] = (("band", "band", 8), ("gate", "gate", 10))
-NAME_MIN = 16
-"""The name column never gets narrower: ``…Camera_2024_001.JPG`` minus a little."""
-NAME_MIN_ROOM = 26
+NAME_MIN = 10
+"""The name column never gets narrower: ``…_2024_001`` still tells the rows of a set apart (year and counter)."""
+NAME_MIN_ROOM = 24  # at 120 columns the band keeps its column beside the series one
 PAD = 2  # DataTable's cell padding (one each side)
 
 
@@ -49,13 +49,13 @@ def plan_columns(width: int) -> tuple[tuple[tuple[str, str, int], ...], int]:
 
 
 def cells(row: ReviewRow, busy: str = "", columns: Iterable[tuple[str, str, int]] = ESSENTIAL + OPTIONAL,
-          name_width: int = 60) -> tuple[str, ...]:
+          name_width: int = 60, series: str = "") -> tuple[str, ...]:
     """The display text of one row's cells, in ``columns`` order (``busy`` replaces the state, e.g. while
-    generating)."""
+    generating; ``series`` is the row's "position/count", empty when it is in no series)."""
     qr = "" if row.qr is None else f"{row.qr:.1f}"
     state = busy or row.state + (" ✎" if row.text_source == "manual" else "")
     values = {"id": str(row.id), "state": state, "gate": row.gate_status or "—", "band": row.qc_band or "—",
-              "qr": qr, "file": name_tail(row.file_name, name_width)}
+              "qr": qr, "file": name_tail(row.file_name, name_width), "series": series}
     return tuple(values[key] for key, _, _ in columns)
 
 
@@ -69,6 +69,8 @@ class ReviewTable(LiteralTable):
         self.columns_plan, self.name_width = plan_columns(60)
         self._review_rows: dict[str, ReviewRow] = {}
         self._busy_text: dict[str, str] = {}
+        self.series: dict[str, str] = {}
+        """The series column's text by row key ("2/5"); rows in no series are absent."""
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -92,13 +94,16 @@ class ReviewTable(LiteralTable):
             self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
 
     def _cells(self, row: ReviewRow, busy: str = "") -> tuple[str, ...]:
-        return cells(row, busy, self.columns_plan, self.name_width)
+        return cells(row, busy, self.columns_plan, self.name_width, self.series.get(str(row.id), ""))
 
-    def load_page(self, rows: Iterable[ReviewRow], keep_id: int | None = None) -> None:
-        """Show a new page; keeps the cursor on ``keep_id`` when that row is still on it."""
+    def load_page(self, rows: Iterable[ReviewRow], keep_id: int | None = None,
+                  series: dict[int, str] | None = None) -> None:
+        """Show a new page; keeps the cursor on ``keep_id`` when that row is still on it. ``series``: the series
+        column's text by photo id (:func:`amirtui.core.series_view.series_labels`)."""
         self.clear()
         self._review_rows.clear()
         self._busy_text.clear()
+        self.series = {str(k): v for k, v in (series or {}).items()}
         for r in rows:
             self.append_row(r)
         if keep_id is not None and str(keep_id) in self.rows:
@@ -109,6 +114,25 @@ class ReviewTable(LiteralTable):
         key = str(row.id)
         self._review_rows[key] = row
         self.add_row(*self._cells(row), key=key)
+
+    def set_series(self, series: dict[int, str], ids: Iterable[int]) -> None:
+        """New series labels for the rows ``ids`` (a regroup while the operator reviews); cells change in place."""
+        for pid in ids:
+            key = str(pid)
+            label = series.get(pid, "")
+            if self.series.get(key, "") == label:
+                continue
+            if label:
+                self.series[key] = label
+            else:
+                self.series.pop(key, None)
+            if key in self.rows and any(col == "series" for col, _, _ in self.columns_plan):
+                self.update_cell(key, "series", label)
+
+    @property
+    def visible_ids(self) -> list[int]:
+        """The photo ids of this page, in the table's order."""
+        return [int(r.key.value) for r in self.ordered_rows if r.key.value is not None]
 
     def shows(self, row: ReviewRow) -> bool:
         """True when the table already shows exactly this row (nothing to repaint)."""
