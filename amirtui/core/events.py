@@ -109,7 +109,8 @@ class StageProgressed(Event):
     def text(self) -> str:
         done = f"{self.done - self.skipped}/{self.total} done" + (f", {self.skipped} skipped" if self.skipped else "")
         eta = self.eta_seconds
-        pace = f", {self.rate:.1f}/s, ETA {format_eta(eta)}" if self.rate > 0 and eta is not None else ""
+        # always the same fields, like the run board: before the first row is done the rate is not known yet
+        pace = f", {self.rate:.1f}/s, ETA {format_eta(eta if self.rate > 0 else None)}"
         return f"stage {self.stage}: {done}, {self.failed} failed{pace}"
 
 
