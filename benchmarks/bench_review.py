@@ -167,7 +167,7 @@ async def _measure(settings, moves: int, previews: int, approvals: int, debounce
             if state != "approved":
                 raise AssertionError(f"review benchmark: photo {pid} is '{state}' after approve, not 'approved'")
         await app.workers.wait_for_complete()
-        from amirtui.core.review import undo_last
+        from amirtui.core.review_bulk import undo_last
 
         while undo_last() is not None:  # put the DB back for the next run
             pass

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from amirtui.cli import main
-from amirtui.core import review, review_edit
+from amirtui.core import review, review_bulk, review_edit
 from amirtui.core.captioning import quality_mirror
 from amirtui.core.db import migrations
 from amirtui.core.db.models import MetadataQuality, Photo
@@ -60,7 +60,7 @@ def test_the_human_outcome_follows_approve_edit_undo_and_reject(db, settings, bu
     assert (rec.human_decision, rec.human_edited, rec.final_caption) == ("approved", False, ai_caption)
     assert rec.human_at is not None
 
-    review.undo_last()
+    review_bulk.undo_last()
     assert records(a)[0].human_decision is None  # taken back: pending again
 
     edited = "A heron stands very still on the old harbour wall while the ferry leaves."

@@ -9,7 +9,7 @@ import ssl
 
 import pytest
 
-from amirtui.core import review, review_edit
+from amirtui.core import review, review_bulk, review_edit
 from amirtui.core.db import repo
 from amirtui.core.db.models import Photo, StateChange
 from amirtui.core.errors import ReservationConflict
@@ -113,7 +113,7 @@ def test_undo_of_an_edit_restores_the_text_before_and_after_a_republish(settings
     Publisher(settings).run()
     old = Photo.get_by_id(pid).caption
     review_edit.save_edits(pid, caption="First fix.")
-    result = review.undo_last(bus=bus)
+    result = review_bulk.undo_last(bus=bus)
     assert result.restored == [pid]
     p = Photo.get_by_id(pid)
     assert (p.state, p.caption) == (State.PUBLISHED, old)  # the website shows exactly this text: nothing to republish
@@ -121,7 +121,7 @@ def test_undo_of_an_edit_restores_the_text_before_and_after_a_republish(settings
     review_edit.save_edits(pid, caption="Second fix.")
     Publisher(settings).run()
     assert read_xmp((settings.site_dir / p.web_remote_path).read_bytes())["caption"] == "Second fix."
-    review.undo_last(bus=bus)  # after the republish: the old text comes back, to be republished
+    review_bulk.undo_last(bus=bus)  # after the republish: the old text comes back, to be republished
     p = Photo.get_by_id(pid)
     assert (p.state, p.caption) == (State.MODIFIED, old)
     Publisher(settings).run()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from amirtui.core import review, review_edit
+from amirtui.core import review, review_bulk, review_edit
 from amirtui.core.db import repo
 from amirtui.core.db.models import Photo, PhotoSet, Reservation, StateChange
 from amirtui.core.errors import ReservationConflict
@@ -201,15 +201,15 @@ def test_revert_restores_ai_text(rows):
 
 def test_bulk_counts_first_then_decides_as_one_undoable_decision(rows):
     f = review.ReviewFilter(set_id=Photo.get_by_id(rows[0]).set_id)
-    assert review.bulk_count(f, "approve") == 4  # row 5 needs_work is not approved without override
-    assert review.bulk_count(f, "approve", override=True) == 5
+    assert review_bulk.bulk_count(f, "approve") == 4  # row 5 needs_work is not approved without override
+    assert review_bulk.bulk_count(f, "approve", override=True) == 5
     with pytest.raises(review.ReviewRefused, match="now matches 4 rows, not the 3"):
-        review.bulk_decide(f, "approve", expected=3)
-    done, skipped = review.bulk_decide(f, "approve", expected=4)
+        review_bulk.bulk_decide(f, "approve", expected=3)
+    done, skipped = review_bulk.bulk_decide(f, "approve", expected=4)
     assert done == 4 and skipped == []
     assert [_state(i) for i in rows] == ["approved"] * 4 + ["needs_work", "needs_work"]
 
-    res = review.undo_last()
+    res = review_bulk.undo_last()
     assert sorted(res.restored) == rows[:4] and res.decision == "approved"
     assert [_state(i) for i in rows[:4]] == ["prefilled"] * 4
 
@@ -218,26 +218,26 @@ def test_undo_walks_back_through_decisions_and_survives_restart(rows):
     review.approve(rows[0])
     review.reject(rows[1])
     review.approve(rows[4], override=True)
-    res = review.undo_last()  # newest first: the override approval
+    res = review_bulk.undo_last()  # newest first: the override approval
     assert res.restored == [rows[4]] and _state(rows[4]) == "needs_work"
     assert Photo.get_by_id(rows[4]).gate_override is False
     # the stack lives in StateChange: a fresh lookup (as after a restart) finds the reject next
-    res = review.undo_last()
+    res = review_bulk.undo_last()
     assert res.restored == [rows[1]] and _state(rows[1]) == "prefilled"
     assert repo.active_reservation(Photo.get_by_id(rows[1]).file_name).photo_id == rows[1]
-    res = review.undo_last()
+    res = review_bulk.undo_last()
     assert res.restored == [rows[0]]
-    assert review.undo_last() is None
+    assert review_bulk.undo_last() is None
     assert StateChange.select().where(StateChange.actor == "operator").count() == 6
 
 
 def test_undo_skips_rows_that_moved_on(rows):
     review.approve(rows[0])
     repo.transition(rows[0], State.PUBLISHING)
-    res = review.undo_last()
+    res = review_bulk.undo_last()
     assert res.restored == [] and res.skipped == [(rows[0], "now 'publishing'")]
     assert _state(rows[0]) == "publishing"
-    assert review.undo_last() is None
+    assert review_bulk.undo_last() is None
 
 
 def test_published_rows_cannot_be_renamed(rows):

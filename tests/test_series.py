@@ -200,7 +200,7 @@ def _reviewable_series(settings, bus, photos_dir, tmp_path, qrs, gates=None):
 
 def test_keep_the_best_of_a_series_approves_the_highest_qr_rejects_the_rest_and_one_undo_reverts_all(
         series_home, bus, photos_dir, tmp_path):
-    from amirtui.core.review import undo_last
+    from amirtui.core.review_bulk import undo_last
     from amirtui.core.review_series import keep_best
 
     ids = _reviewable_series(series_home, bus, photos_dir, tmp_path, [6.1, 8.4, 7.0])

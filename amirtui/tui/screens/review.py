@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Static
 
 from ...core import review as rv
+from ...core import review_bulk as rvb
 from ...core.errors import AmirError
 from ...core.series_view import series_labels, series_view
 from ..bindings import bind
@@ -304,8 +305,8 @@ class ReviewScreen(ReviewSeries):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="bulk", description="count bulk rows")
     def _count_bulk(self, decision: str, f: rv.ReviewFilter) -> None:
-        n = rv.bulk_count(f, decision)
-        skipped = rv.bulk_count(f, decision, override=True) - n if decision == "approve" else 0
+        n = rvb.bulk_count(f, decision)
+        skipped = rvb.bulk_count(f, decision, override=True) - n if decision == "approve" else 0
         self.post_message(BulkCounted(decision, n, skipped, f))
 
     @on(BulkCounted)
@@ -334,7 +335,7 @@ class ReviewScreen(ReviewSeries):
     @work(thread=True, exclusive=True, exit_on_error=False, group="bulk", description="bulk decision")
     def _bulk(self, decision: str, f: rv.ReviewFilter, expected: int) -> None:
         try:
-            done, skipped = rv.bulk_decide(f, decision, expected=expected, bus=self.amir.bus)
+            done, skipped = rvb.bulk_decide(f, decision, expected=expected, bus=self.amir.bus)
         except AmirError as exc:
             self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
             return
@@ -348,7 +349,7 @@ class ReviewScreen(ReviewSeries):
     @work(thread=True, exclusive=True, exit_on_error=False, group="undo", description="undo decision")
     def _undo(self) -> None:
         try:
-            res = rv.undo_last(bus=self.amir.bus, settings=self.amir.settings)
+            res = rvb.undo_last(bus=self.amir.bus, settings=self.amir.settings)
         except AmirError as exc:
             self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
             return
