@@ -30,8 +30,9 @@ from .catalog import build_row
 from .lifecycle import PASSAGE, completed_steps, recorded_paths
 from .mirror import Mirror
 from .mysql_catalog import MySQLCatalog
+from .steps import PublishSteps
 from .retry import RetryPolicy, announce, reset_lane, with_retry
-from .targets import BaseTarget, PublishError, RemoteConflict, RemotePaths, UploadVerifyFailed, build_paths
+from .targets import BaseTarget, PublishError, RemotePaths, UploadVerifyFailed, build_paths
 from .wiring import default_render, ensure_publish_log, make_target, public_url
 
 __all__ = ["ELIGIBLE", "STEPS", "Lane", "PublishSummary", "Publisher", "default_render", "ensure_publish_log",
@@ -92,7 +93,7 @@ class _Row:
 # ---------------------------------------------------------------- the publisher
 
 
-class Publisher:
+class Publisher(PublishSteps):
     """Publishes eligible rows (approved, publish_failed, or stuck in publishing after a crash).
 
     Everything outside is injectable for tests and the CLI: ``render(photo, settings)``, ``target_factory()``,
@@ -378,54 +379,3 @@ class Publisher:
                                           ok=False, error=error, level=logging.ERROR))
             first = first or (step, exc)
         return first
-
-    def _rendered(self, row: _Row, which: str) -> bytes:
-        path = row.work_dir / f"{which}.jpg"
-        if not path.is_file():  # the render of an earlier run was cleaned up: render again (same input, same bytes)
-            self._step_render(row)
-        return path.read_bytes()
-
-    def _step_render(self, row: _Row) -> dict:
-        pair = self.render(row.photo, self.settings)
-        row.work_dir.mkdir(parents=True, exist_ok=True)
-        for which, data in (("web", pair.web), ("thumb", pair.thumb)):
-            tmp = row.work_dir / f".{which}.tmp"
-            tmp.write_bytes(data)
-            tmp.replace(row.work_dir / f"{which}.jpg")
-        return {"web_bytes": len(pair.web), "thumb_bytes": len(pair.thumb)}
-
-    def _upload(self, row: _Row, which: str, step: str, remote: str) -> dict:
-        data = self._rendered(row, which)
-        owned = self.owns_remote(row.photo, step, row.step_id)
-        row.lane.target.put_atomic(remote, data, may_replace=owned)
-        return {"path": remote, "bytes": len(data)}
-
-    def _step_upload_web(self, row: _Row) -> dict:
-        return self._upload(row, "web", "upload_web", row.paths.web)
-
-    def _step_upload_thumb(self, row: _Row) -> dict:
-        return self._upload(row, "thumb", "upload_thumb", row.paths.thumb)
-
-    def _step_catalog(self, row: _Row) -> dict:
-        data = row.catalog_row(self.settings)
-        cat = row.lane.catalog
-        if cat is None:  # MySQL off: the mirror is the catalog
-            new_id = self.mirror.upsert(data, row_id=row.photo.catalog_id)
-        else:
-            existing = cat.fetch(data["File_Name"])
-            if (existing is not None and existing["id"] != row.photo.catalog_id
-                    and existing.get("Original_File_Name") != data["Original_File_Name"]):
-                raise RemoteConflict(
-                    f"the catalog already has a row {existing['id']} named {data['File_Name']} for another photo "
-                    f"({existing.get('Original_File_Name')})",
-                    fix="rename this photo in review (or remove the stale catalog row), then publish again",
-                )
-            new_id = cat.upsert(data)
-        repo.update_fields(row.photo.id, catalog_id=new_id)
-        row.photo.catalog_id = new_id
-        return {"id": new_id, "where": "mysql" if cat is not None else "mirror"}
-
-    def _step_mirror(self, row: _Row) -> dict:
-        catalog_id = Photo.get_by_id(row.photo.id).catalog_id
-        mirror_id = self.mirror.upsert(row.catalog_row(self.settings), row_id=catalog_id)
-        return {"id": mirror_id}
