@@ -140,7 +140,7 @@ def mysql_quality(target) -> list[dict]:
     import pymysql.cursors
 
     with target.connect(cursorclass=pymysql.cursors.DictCursor) as conn, conn.cursor() as cur:
-        cur.execute(f"SELECT * FROM {quality_mirror.TABLE} ORDER BY id")
+        cur.execute(f"SELECT * FROM {quality_mirror.TABLE} ORDER BY photo_id, attempt")  # rows caption in parallel
         return list(cur.fetchall())
 
 
