@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import work
-from textual.app import App, UnknownModeError
+from textual.app import App, ScreenStackError, UnknownModeError
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -290,13 +290,13 @@ class AmirApp(App[None]):
         self.last_run = message.result
         outcome = getattr(message.result, "outcome", "")
         # The mode, not the screen object: a fast run can end while the Run screen is still being mounted.
-        if outcome == "ok" and self.current_mode == "run":
-            try:
+        try:
+            if outcome == "ok" and self.current_mode == "run":
                 self.switch_mode("summary")
-            except UnknownModeError:  # the run ended while the app was closing: its modes are gone, nothing to show
-                return
-        else:
-            self.notify("the run finished — F7 shows its summary", timeout=5)
+            else:
+                self.notify("the run finished — F7 shows its summary", timeout=5)
+        except (UnknownModeError, ScreenStackError):  # the run ended while the app was closing: nothing to show
+            return
 
     # ------------------------------------------------------------ publishing (owned by the app, not a screen)
     @property
