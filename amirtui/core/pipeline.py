@@ -115,6 +115,9 @@ class Pipeline:
         self.poll = poll
         self._wake = threading.Event()
         self._lock = threading.Lock()
+        # One progress line at a time, counted and emitted together: two rows finishing at once must not deliver an
+        # older count last (the board once ended a run at '5 / 6').
+        self._progress_lock = threading.RLock()
         self.stats: dict[str, StageStats] = {s.name: StageStats() for s in self.stages}
         self._pending_setup: dict = {}
         self.run_id: int | None = None
@@ -301,14 +304,15 @@ class Pipeline:
         if stage.max_failures and not self.cancel.is_set():
             self._park_if_stuck(stage, photo_id)
         state = Photo.select(Photo.state).where(Photo.id == photo_id).scalar()
-        with self._lock:
-            if exc is None and state != stage.input_state.value and state != State.FAILED.value:
-                st.done += 1
-                if getattr(stage, "skip_reason", None):
-                    st.skipped += 1
-            elif not self.cancel.is_set() or state == State.FAILED.value:
-                st.failed += 1
-        self._progress(stage)
+        with self._progress_lock:
+            with self._lock:
+                if exc is None and state != stage.input_state.value and state != State.FAILED.value:
+                    st.done += 1
+                    if getattr(stage, "skip_reason", None):
+                        st.skipped += 1
+                elif not self.cancel.is_set() or state == State.FAILED.value:
+                    st.failed += 1
+            self._progress(stage)
         self._wake.set()
 
     def _park_if_stuck(self, stage: Stage, photo_id: int) -> None:
@@ -328,6 +332,10 @@ class Pipeline:
         st = self.stats[stage.name]
         order = [s.value for s in PIPELINE_ORDER]
         idx = order.index(stage.input_state.value) if stage.input_state.value in order else len(order)
+        with self._progress_lock:
+            self._emit_progress(stage, st, order, idx)
+
+    def _emit_progress(self, stage: Stage, st: StageStats, order: list[str], idx: int) -> None:
         waiting = Photo.select().where(Photo.state.in_(order[: idx + 1])).count()
         elapsed = time.perf_counter() - (st.started_at or time.perf_counter())
         self.bus.emit(StageProgressed(stage=stage.name, done=st.done, total=st.done + st.failed + waiting,

@@ -290,6 +290,8 @@ class AmirApp(App[None]):
         self.last_run = message.result
         outcome = getattr(message.result, "outcome", "")
         # The mode, not the screen object: a fast run can end while the Run screen is still being mounted.
+        if self._exit or not self.is_running:  # closing: switching modes now would add a screen stack mid-teardown
+            return
         try:
             if outcome == "ok" and self.current_mode == "run":
                 self.switch_mode("summary")
