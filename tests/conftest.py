@@ -72,3 +72,20 @@ def bus():
     b.seen = []  # type: ignore[attr-defined]
     b.subscribe(b.seen.append)  # type: ignore[attr-defined]
     return b
+
+
+@pytest.fixture
+def series_home(tmp_path: Path):
+    """A home whose config runs the offline stages only (no Ollama, PIQE), with the review DB open; its settings."""
+    from amirtui.config import load_settings
+    from amirtui.core.db import close_db, open_db
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.yaml").write_text(
+        "paths:\n  data_dir: data\n  logs_dir: logs\nquality:\n  metrics: [piqe]\n  device: cpu\n"
+        "ollama:\n  enabled: false\ningest:\n  workers: 2\n  confirm_new_taxonomy: false\n", encoding="utf-8")
+    settings = load_settings(home / "config.yaml")
+    open_db(settings.db_path)
+    yield settings
+    close_db()

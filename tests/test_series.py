@@ -42,22 +42,6 @@ def _stages_to_model_ready(settings, bus) -> None:
     Pipeline(settings, bus, [StagingStage(), ExifStage(), QueueStage(), ModelImageStage()], poll=0.02).run()
 
 
-@pytest.fixture
-def series_home(tmp_path: Path):
-    from amirtui.config import load_settings
-    from amirtui.core.db import close_db, open_db
-
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.yaml").write_text(
-        "paths:\n  data_dir: data\n  logs_dir: logs\nquality:\n  metrics: [piqe]\n  device: cpu\n"
-        "ollama:\n  enabled: false\ningest:\n  workers: 2\n  confirm_new_taxonomy: false\n", encoding="utf-8")
-    settings = load_settings(home / "config.yaml")
-    open_db(settings.db_path)
-    yield settings
-    close_db()
-
-
 def _crop(frac: float):
     return lambda im: im.crop((int(im.width * frac), int(im.height * frac), int(im.width * (1 - frac)),
                                int(im.height * (1 - frac))))

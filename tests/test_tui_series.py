@@ -27,23 +27,6 @@ from tests.test_tui_review import settle, wait_for
 SIZE = (120, 40)
 
 
-@pytest.fixture
-def series_home(tmp_path: Path):
-    """A home whose config runs the offline stages only (no Ollama), with the review DB open."""
-    from amirtui.config import load_settings
-    from amirtui.core.db import close_db, open_db
-
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.yaml").write_text(
-        "paths:\n  data_dir: data\n  logs_dir: logs\nquality:\n  metrics: [piqe]\n  device: cpu\n"
-        "ollama:\n  enabled: false\ningest:\n  workers: 2\n  confirm_new_taxonomy: false\n", encoding="utf-8")
-    settings = load_settings(home / "config.yaml")
-    open_db(settings.db_path)
-    yield settings
-    close_db()
-
-
 def _to_review(ids_qrs: list[tuple[int, float]], gates: dict[int, str] | None = None) -> None:
     """Rows from model_ready to review, as scoring and captioning would leave them."""
     for pid, qr in ids_qrs:

@@ -232,7 +232,7 @@ class AmirApp(App[None]):
             from ..core.logs import log_crash
 
             log_crash("worker failed", err, context=event.worker.description or event.worker.name)
-            self.notify(f"{event.worker.description or event.worker.name} failed: {err!r}", title="Unexpected error",
+            self.notify(f"{event.worker.description or event.worker.name} failed: {err!r}", title="Unexpected error", markup=False,
                         severity="error", timeout=10)
 
     def on_core_event_received(self, message: CoreEventReceived) -> None:
@@ -319,7 +319,7 @@ class AmirApp(App[None]):
             secrets = load_secrets(self.settings)
             self.publisher = Publisher(self.settings, secrets=secrets, bus=self.bus)
         except AmirError as exc:
-            self.notify(f"{exc.detail}" + (f"\nfix: {exc.fix}" if exc.fix else ""), title=exc.title,
+            self.notify(f"{exc.detail}" + (f"\nfix: {exc.fix}" if exc.fix else ""), title=exc.title, markup=False,
                         severity="error", timeout=10)
             return False
         self._run_publish(self.publisher, ids, secrets)

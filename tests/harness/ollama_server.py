@@ -3,7 +3,7 @@
 No Ollama binary or model weights exist on test machines, so the code under test (the official ``ollama``
 client) talks to this server instead. It answers ``GET /api/tags``, ``GET /api/ps``, ``POST /api/show``,
 ``POST /api/chat`` and ``POST /api/generate`` with the same JSON shapes, status codes and error bodies a real
-Ollama sends (see ``../shared/REFERENCE.md``), including NDJSON streaming, which is the default when a request
+Ollama sends (Ollama's published API docs), including NDJSON streaming, which is the default when a request
 carries no ``"stream"`` key.
 
 Typical use::

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ..bindings import bind
+from ..widgets.chrome import grouped_bindings
 
 
 def _fkey_rank(ab: ActiveBinding) -> tuple[int, str]:
@@ -29,20 +30,7 @@ def _fkey_rank(ab: ActiveBinding) -> tuple[int, str]:
 
 def help_sections(screen: Screen) -> list[tuple[str, list[ActiveBinding]]]:
     """(heading, bindings) for the help: everywhere (F-key order), this screen, the focused widget."""
-    app_keys, own, widget = [], [], []
-    seen: set[str] = set()
-    for ab in screen.active_bindings.values():
-        b = ab.binding
-        ident = b.id or b.action
-        if ident in seen or not b.description:
-            continue
-        seen.add(ident)
-        if ab.node is screen.app:
-            app_keys.append(ab)
-        elif ab.node is screen:
-            own.append(ab)
-        else:
-            widget.append(ab)
+    own, widget, app_keys = grouped_bindings(screen)
     app_keys.sort(key=_fkey_rank)
     title = screen.title or type(screen).__name__
     sections = [("Everywhere", app_keys), (title, own)]

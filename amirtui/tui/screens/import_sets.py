@@ -215,7 +215,7 @@ class ImportScreen(SubjectSuggesting):
             return
         if not all(v.values()):
             missing = ", ".join(label for key, label in FIELDS if not v[key])
-            self.notify(f"type {missing} for this set first", title="Set needs names", severity="warning")
+            self.notify(f"type {missing} for this set first", title="Set needs names", severity="warning", markup=False)
             return
         confirm = self.query_one("#confirm-new", Checkbox).value
         self.sets.append(PendingSet(SetSpec([source], v["subject"], v["location"], v["folder"], confirm_new=confirm)))

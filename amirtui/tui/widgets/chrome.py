@@ -17,9 +17,9 @@ HELP_HINT = "? keys"
 SEP = "  "
 
 
-def ordered_bindings(screen) -> list[ActiveBinding]:
-    """The shown, described bindings active on ``screen``: the screen's own first (in their order), then the focused
-    widgets', then the App's; each action once."""
+def grouped_bindings(screen) -> tuple[list[ActiveBinding], list[ActiveBinding], list[ActiveBinding]]:
+    """The described bindings active on ``screen``, each action once: (the screen's own, the focused widgets',
+    the App's) — what both the key-hint line and the help screen list."""
     own, widgets, app = [], [], []
     seen: set[str] = set()
     for ab in screen.active_bindings.values():
@@ -29,6 +29,12 @@ def ordered_bindings(screen) -> list[ActiveBinding]:
             continue
         seen.add(ident)
         (own if ab.node is screen else app if ab.node is screen.app else widgets).append(ab)
+    return own, widgets, app
+
+
+def ordered_bindings(screen) -> list[ActiveBinding]:
+    """The screen's own bindings first (in their order), then the focused widgets', then the App's."""
+    own, widgets, app = grouped_bindings(screen)
     return own + widgets + app
 
 
