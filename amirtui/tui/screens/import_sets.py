@@ -313,7 +313,7 @@ class ImportScreen(SubjectSuggesting):
         smoke = int(raw) if raw.isdigit() and int(raw) > 0 else None
         self.importing = True
         self.refresh_bindings()
-        self.notify(f"importing {plural(len(self.sets), 'set')}…", timeout=3)
+        self.notify(f"importing {plural(len(self.sets), 'set')}…", timeout=3, markup=False)
         self._import([ps.spec for ps in self.sets], smoke)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import", description="import sets")
@@ -337,7 +337,7 @@ class ImportScreen(SubjectSuggesting):
             return
         dupes = sum(len(s.duplicates) for s in report.sets)
         self.notify(f"imported {plural(report.accepted, 'photo')}" + (f", {dupes} already known" if dupes else ""),
-                    title="Import done", timeout=5)
+                    title="Import done", timeout=5, markup=False)
         remember(self.amir.settings.data_dir, [src for ps in self.sets for src in ps.spec.sources])
         self.sets.clear()
         self._rebuild_table()

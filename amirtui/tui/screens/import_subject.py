@@ -132,4 +132,4 @@ class SubjectSuggesting(Screen):
         field.value = self.suggestion
         field.focus()
         self.call_after_refresh(field.action_end)  # a focused Input selects all: the cursor goes to the end instead
-        self.notify(f"Subject set to the suggestion: {self.suggestion}", timeout=3)
+        self.notify(f"Subject set to the suggestion: {self.suggestion}", timeout=3, markup=False)

@@ -176,7 +176,7 @@ class ReviewScreen(ReviewSeries):
         if editor.detail is not None and editor.detail.id == photo_id:
             return
         if editor.dirty:
-            self.notify(f"unsaved edits to #{editor.detail.id} were discarded", severity="warning")
+            self.notify(f"unsaved edits to #{editor.detail.id} were discarded", severity="warning", markup=False)
         try:
             detail = rv.load_detail(photo_id) if photo_id is not None else None
             series = series_view(photo_id) if photo_id is not None else None
@@ -276,7 +276,7 @@ class ReviewScreen(ReviewSeries):
                                                no="Cancel"), answered)
             return
         self.notify(f"{message.detail}" + (f"\n→ {message.fix}" if message.fix else ""), title=message.title,
-                    severity="error", timeout=8)
+                    severity="error", timeout=8, markup=False)
 
     @on(RowsChanged)
     def refresh_rows(self, message: RowsChanged) -> None:
@@ -314,7 +314,7 @@ class ReviewScreen(ReviewSeries):
         """Ask "Approve N rows?" naming the count; then do it."""
         verb = message.decision
         if message.count == 0:
-            self.notify(f"no rows of this filter can be {PAST[verb]}", severity="warning")
+            self.notify(f"no rows of this filter can be {PAST[verb]}", severity="warning", markup=False)
             return
         skipped = message.skipped_needs_work
         note = (f"\n{plural(skipped, 'needs_work row')} {'is' if skipped == 1 else 'are'} left out (approve them one "

@@ -122,4 +122,4 @@ class RunScreen(Screen):
     def action_cycle_level(self) -> None:
         """Next log level filter."""
         name = self.query_one(LogPane).cycle_level()
-        self.notify(f"log shows {name} and above", timeout=2)
+        self.notify(f"log shows {name} and above", timeout=2, markup=False)

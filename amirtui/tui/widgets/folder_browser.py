@@ -151,7 +151,7 @@ class FolderBrowser(Vertical):
         """Root the tree at ``path`` and show it in the path field."""
         path = Path(os.path.expanduser(str(path)))
         if not path.is_dir():
-            self.notify(f"not a folder: {path}", severity="warning")
+            self.notify(f"not a folder: {path}", severity="warning", markup=False)
             return
         self.tree.path = path
         field = self.query_one(PathInput)
