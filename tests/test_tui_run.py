@@ -97,3 +97,31 @@ async def test_cancel_asks_then_stops_resumably(settings, imported):
         assert "cancelled" not in str(board.get_cell("staging", "eta"))  # a new run starts from a fresh board
         gate.set()
         await wait_for(pilot, lambda: all(Photo.get_by_id(i).state == "staged" for i in imported), timeout=15)
+
+
+async def test_events_arriving_while_the_run_screen_is_torn_down_never_crash_the_app(settings, imported):
+    """CI once saw the app crash at exit: the pipeline's last event reached the run screen while Textual was removing
+    its widgets one by one (the log pane still there, the stage board gone). Both halves of that moment, made on
+    purpose: a screen missing a widget, and an app that has begun to exit."""
+    from amirtui.core.events import LogLine, RunFinished
+    from amirtui.tui.messages import CoreEventReceived
+
+    app = make_app(settings, preview="off", stages=lambda: [])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f3")
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        await screen.query_one(StageBoard).remove()  # half torn down: the board is gone, the log pane is not
+        app.on_core_event_received(CoreEventReceived(RunFinished(run_id=7, kind="pipeline", outcome="cancelled")))
+        app.on_core_event_received(CoreEventReceived(LogLine(message="late line", source="t")))
+        await pilot.pause()
+        assert "run 7 (pipeline) finished: cancelled" in app.run_status  # the app still recorded it
+        assert getattr(app, "_crash_error", None) is None
+        app.exit()
+        # once exit is asked, events are recorded but no screen draws them
+        before = list(screen.query_one(LogPane).lines_kept)
+        app.on_core_event_received(CoreEventReceived(LogLine(message="after exit", source="t")))
+        assert list(screen.query_one(LogPane).lines_kept) == before
+        assert app.log_history[-1][1].endswith("after exit")
+    assert getattr(app, "_crash_error", None) is None

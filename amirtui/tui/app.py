@@ -7,10 +7,7 @@ project-root ``styles.tcss`` is a copy kept identical by a test, for people who 
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +15,7 @@ from typing import Any
 
 from textual import work
 from textual.app import App, ScreenStackError, UnknownModeError
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -34,6 +32,7 @@ from ..core.events import (
 )
 from .bindings import bind, binding_ids, validate_keymap
 from .commands import GoToScreen, ScreenActions
+from .hangup import HangupMixin
 from .messages import CoreEventReceived, PipelineFinished, PublishFinished
 from .screens.dialogs import ConfirmScreen
 from .screens.help import HelpScreen
@@ -54,7 +53,7 @@ CSS_FILE = Path(__file__).resolve().parent.parent / "styles.tcss"
 BINDING_OWNERS: list[type] = []
 
 
-class AmirApp(App[None]):
+class AmirApp(HangupMixin, App[None]):
     """amirtui's terminal UI: screens as modes, bindings with ids, the core's events forwarded as messages."""
 
     CSS_PATH = CSS_FILE
@@ -136,53 +135,7 @@ class AmirApp(App[None]):
         self._stop_work_in_flight()
         self._remove_sighup()
 
-    # ------------------------------------------------------------ a lost terminal (SIGHUP) and quitting mid-run
-    def _install_sighup(self) -> None:
-        """Textual installs no SIGHUP handler, so a dropped SSH session would kill the process mid-row. Ours stops
-        new work, lets the rows in flight finish (each is one transaction) and exits: the next start resumes."""
-        import asyncio
-
-        try:  # the loop's handler wakes the event loop at once (a plain signal.signal one waits for the next tick)
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_sighup)
-            self._old_sighup = True
-        except (RuntimeError, ValueError, NotImplementedError):  # not the main thread / no signals here
-            self._old_sighup = None
-
-    def _remove_sighup(self) -> None:
-        import asyncio
-
-        if self._old_sighup:
-            try:
-                asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-            except RuntimeError:
-                pass
-
-    def _on_sighup(self) -> None:
-        self.hung_up = True
-        self._cancel_work()
-        log.warning("SIGHUP: terminal lost; finishing the rows in flight, then exiting (resumable)")
-        threading.Thread(target=self._leave_after_hangup, name="amirtui-hangup", daemon=True).start()
-        self.exit()
-
-    def _leave_after_hangup(self, grace: float = 10.0) -> None:
-        """Textual's shutdown can block for ever restoring a terminal that no longer exists (its writer queue
-        waits on a dead pty). Once the rows in flight are finished (every one its own transaction) and the normal
-        exit had ``grace`` seconds, release our lock and leave: nothing is lost, the next start resumes."""
-        self._pipeline_idle.wait(300)
-        deadline = time.monotonic() + 300
-        while self.publish_running and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(grace)
-        from ..core.lock import read_lock
-
-        lock = self.settings.data_dir / "amirtui.lock"
-        info = read_lock(lock)
-        if info is not None and info.pid == os.getpid():
-            lock.unlink(missing_ok=True)
-        log.warning("SIGHUP: work stopped cleanly; the terminal is gone, exiting without restoring it")
-        logging.shutdown()
-        os._exit(129)  # 128 + SIGHUP, as a shell reports it
-
+    # ------------------------------------------------------------ quitting mid-run (SIGHUP: see HangupMixin)
     def _cancel_work(self) -> None:
         if self.pipeline is not None:
             self.pipeline.cancel.set()
@@ -250,9 +203,26 @@ class AmirApp(App[None]):
                 self.run_status = f"run {event.run_id} ({event.kind}) finished: {event.outcome}"
             if isinstance(event, (LogLine, RunStarted, RunFinished)):
                 self.status_signal.publish(self)
-        handler = getattr(self.screen, "on_core_event", None)
+        screen = self._live_screen()
+        handler = getattr(screen, "on_core_event", None)
         if handler is not None:
             handler(message.event)
+
+    def _live_screen(self) -> Screen | None:
+        """The active screen if it can take an event; None while the app or the screen is being torn down.
+
+        An event from the pipeline thread can arrive after the app began closing: Textual then removes a screen's
+        widgets one by one, so a handler could find its log pane but not its stage board (a crash seen in CI).
+        The App has already recorded the event, so a screen that is going away just does not draw it."""
+        if getattr(self, "_exit", False) or getattr(self, "_closing", False) or not self.is_running:
+            return None
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return None
+        if any(getattr(screen, flag, False) for flag in ("_closing", "_closed", "_pruning")) or not screen.is_attached:
+            return None
+        return screen
 
     # ------------------------------------------------------------ the pipeline (owned by the app, not a screen)
     @property

@@ -48,11 +48,16 @@ class RunScreen(Screen):
         yield KeyHints()
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, lambda: self.query_one(StageBoard).tick())
+        self.set_interval(1.0, self._tick)
         self.rebuild()
 
     def on_screen_resume(self) -> None:
         self.rebuild()
+
+    def _tick(self) -> None:
+        # query, not query_one: a timer can fire once more while the screen's widgets are being removed
+        for board in self.query(StageBoard):
+            board.tick()
 
     def rebuild(self) -> None:
         """Render everything the App collected (events that arrived while another screen was shown)."""
@@ -80,9 +85,10 @@ class RunScreen(Screen):
 
     def on_core_event(self, event: Event) -> None:
         """One event from the core (already recorded by the App)."""
-        if not self.query(LogPane):  # not composed yet: rebuild() shows the App's history when the screen resumes
+        boards, panes = self.query(StageBoard), self.query(LogPane)
+        if not boards or not panes:  # not composed yet: rebuild() shows the App's history when the screen resumes
             return
-        board = self.query_one(StageBoard)
+        board = boards.first()
         if isinstance(event, StageProgressed):
             board.update_stage(event)
         else:
@@ -90,7 +96,7 @@ class RunScreen(Screen):
                 board.reset()  # a new run starts from an empty board
             elif isinstance(event, RunFinished) and event.kind == "pipeline" and event.outcome != "ok":
                 board.stop(event.outcome)
-            self.query_one(LogPane).add(event.level, event.text())
+            panes.first().add(event.level, event.text())
         if isinstance(event, (RunStarted, RunFinished, LogLine)):
             self._status()
 
