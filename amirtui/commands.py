@@ -7,8 +7,8 @@ import logging
 import os
 import sys
 import time
-from pathlib import Path
 
+from .commands_catalog import catalog, suggest_subject
 from .config import Settings, load_settings
 from .core.events import Event, EventBus, RowChanged, StageProgressed
 from .core.safe_text import escape_control
@@ -74,7 +74,7 @@ def dispatch(args: argparse.Namespace) -> int:
         handler = {
             "tui": _tui, "import": _import, "run": _run, "publish": _publish, "recover": _recover,
             "unpublish": _unpublish, "republish": _republish, "export": _export,
-            "validate": _validate, "db": _db, "catalog": _catalog, "suggest-subject": _suggest_subject,
+            "validate": _validate, "db": _db, "catalog": catalog, "suggest-subject": suggest_subject,
         }[command]
         return handler(settings, args)
     finally:
@@ -150,10 +150,9 @@ def _run(settings: Settings, args) -> int:
 
 
 def _publish(settings: Settings, args) -> int:
+    from .core.events import PublishStepDone
     from .core.publish.publisher import Publisher
     from .secrets import load_secrets
-
-    from .core.events import PublishStepDone
 
     secrets = load_secrets(settings)
     bus = _bus()
@@ -271,10 +270,9 @@ def _db(settings: Settings, args) -> int:
         open_db(settings.db_path)
         print(f"database reset; backup at {backup}" if backup else "database created")
     elif args.db_command == "create-catalog":
+        from .core.captioning import quality_mirror
         from .core.publish.mysql_catalog import MySQLCatalog, create_table
         from .secrets import load_secrets
-
-        from .core.captioning import quality_mirror
 
         catalog = MySQLCatalog.from_settings(settings, load_secrets(settings).mysql_password)
         try:
@@ -300,74 +298,6 @@ def _export(settings: Settings, args) -> int:
     out.flush()
     since = f" since {args.since.isoformat(sep=' ')}" if args.since else ""
     print(f"exported {n} caption attempt(s){since}", file=sys.stderr)
-    return 0
-
-
-def _catalog(settings: Settings, args) -> int:
-    from .core.publish.catalog_pull import pull_catalog
-    from .secrets import load_secrets
-
-    if args.catalog_command == "fingerprint":
-        return _catalog_fingerprint(settings, args)
-
-    if not settings.publish.mysql.enabled:
-        print("note: publish.mysql.enabled is false; pulling from publish.mysql.* anyway (names in the mirror count "
-              "for naming either way)", file=sys.stderr)
-    from .core.publish.targets import PublishError
-
-    try:
-        report = pull_catalog(settings, load_secrets(settings))
-    except PublishError as exc:
-        print(f"amirtui: catalog pull failed: {exc.detail}", file=sys.stderr)
-        if exc.fix:
-            print(f"  fix: {exc.fix}", file=sys.stderr)
-        return 1
-    print(report.text())
-    return 0
-
-
-def _catalog_fingerprint(settings: Settings, args) -> int:
-    from .core.publish.catalog_fingerprint import fingerprint_catalog
-    from .core.publish.targets import PublishError
-    from .secrets import load_secrets
-
-    last = [0.0]
-
-    def progress(done: int, total: int, rate: float) -> None:
-        now = time.monotonic()
-        if done == total or now - last[0] >= 1.0:  # one line a second, like the run's progress lines
-            last[0] = now
-            eta = (total - done) / rate if rate > 0 else 0
-            print(f"fingerprint: {done}/{total} done, {rate:.1f}/s, ETA {int(eta // 60)}:{int(eta % 60):02d}",
-                  file=sys.stderr, flush=True)
-
-    try:
-        report = fingerprint_catalog(settings, load_secrets(settings), retry_errors=args.retry_errors,
-                                     limit=args.limit, progress=progress)
-    except PublishError as exc:
-        print(f"amirtui: catalog fingerprint stopped: {exc.detail}" + (f"\n  fix: {exc.fix}" if exc.fix else ""),
-              file=sys.stderr)
-        return 1
-    print(report.text())
-    return 1 if report.failed else 0
-
-
-def _suggest_subject(settings: Settings, args) -> int:
-    from .core import filetypes
-    from .core.captioning.subject import suggest
-
-    photos = [p for p in filetypes.iter_candidates([Path(s) for s in args.sources])
-              if filetypes.inspect_file(p, set_root=p.parent, max_pixels=settings.ingest.max_image_pixels).ok]
-    if not photos:
-        print("amirtui: no importable photo in " + ", ".join(escape_control(str(s)) for s in args.sources),
-              file=sys.stderr)
-        return 1
-    got = suggest(photos, settings, folder=args.folder)
-    if got.subject is None:
-        print(f"no suggestion: {escape_control(got.note)}", file=sys.stderr)
-        return 1
-    print(f"suggested Subject: {escape_control(got.subject)}  ({escape_control(got.note)}); use it with "
-          f"--subject \"{escape_control(got.subject)}\" or type your own")
     return 0
 
 

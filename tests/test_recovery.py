@@ -18,7 +18,7 @@ import pytest
 
 from amirtui.core import recovery
 from amirtui.core.db import repo
-from amirtui.core.db.models import Photo, PublishStep, Reservation, Run, StateChange
+from amirtui.core.db.models import Photo, PublishStep, Run, StateChange
 from amirtui.core.ingest import SetSpec, import_sets
 from amirtui.core.ingest_stages import ExifStage, QueueStage, StagingStage
 from amirtui.core.model_image_stage import ModelImageStage

@@ -24,7 +24,7 @@ def _writable(name: str, path: Path) -> Check:
         return Check(name, GREEN, f"{path} is writable")
     except OSError as exc:
         return Check(name, RED, f"{path} is not writable: {exc.strerror or exc}",
-                     fix=f"create it and give this user write access (chown/chmod), or change paths.* in config.yaml")
+                     fix="create it and give this user write access (chown/chmod), or change paths.* in config.yaml")
 
 
 def _disk(path: Path) -> Check:

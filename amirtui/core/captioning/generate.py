@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..db import repo
 from ..db.models import Photo, utcnow

@@ -123,7 +123,7 @@ class MySQLCatalog:
         except pymysql.err.OperationalError as exc:
             code = exc.args[0] if exc.args else 0
             fix = ("check publish.mysql.user and AMIRTUI_MYSQL_PASSWORD" if code in (1044, 1045, 1698)
-                   else f"create the database or fix publish.mysql.database" if code == 1049
+                   else "create the database or fix publish.mysql.database" if code == 1049
                    else "check publish.mysql.host/port and that MariaDB/MySQL is running")
             kind = TransientError if _transient(exc) else PublishError
             raise kind(f"cannot connect to MySQL {self.where()}: {exc}", fix=fix) from exc
