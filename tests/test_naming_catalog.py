@@ -194,3 +194,45 @@ def test_a_review_rename_to_a_name_only_the_website_has_is_refused(settings, db,
     assert Photo.get_by_id(p.id).file_name == f"{SERIES}_009.JPG"
     review_edit.save_edits(p.id, file_name=f"{SERIES}_010.JPG", catalog_holds=holds)
     assert Photo.get_by_id(p.id).file_name == f"{SERIES}_010.JPG"
+
+
+def test_typing_a_name_only_the_website_has_is_flagged_before_saving(settings, db, catalog_db, monkeypatch):
+    """The editor's check while typing sees the website's names too (MySQL and the mirror), reads them once for
+    many keystrokes, and says so when they cannot be read — instead of showing a name as fine that saving refuses."""
+    from amirtui.core import review_edit
+    from amirtui.core.naming_catalog import CatalogNameCache, catalog_names
+
+    use_mysql(settings, catalog_db, monkeypatch)
+    only_mysql, only_mirror = f"{SERIES}_007.JPG", f"{SERIES}_008.JPG"
+    with catalog_db.connect() as conn, conn.cursor() as cur:
+        cur.execute(f"INSERT INTO `{TABLE}` (File_Name, Folder) VALUES (%s, 'Wildlife')", (only_mysql,))
+        conn.commit()
+    Mirror(settings.mirror_db_path, TABLE).upsert({"File_Name": only_mirror, "Folder": "Wildlife"}, row_id=1)
+    pset = PhotoSet.create(subject="Eagle", location="Kenya", folder="Wildlife")
+    own = f"{SERIES}_001.JPG"
+    p = Photo.create(set=pset, state=State.PUBLISHED.value, original_path="/x/a.jpg", original_name="a.jpg",
+                     file_name=own, gate_status="pass")
+    repo.reserve_name(own, p.id)
+    with catalog_db.connect() as conn, conn.cursor() as cur:  # a published row's own name is on the website too
+        cur.execute(f"INSERT INTO `{TABLE}` (File_Name, Folder) VALUES (%s, 'Wildlife')", (own,))
+        conn.commit()
+    now = [0.0]
+    cache = CatalogNameCache(lambda: catalog_names(settings), max_age=60, clock=lambda: now[0])
+    for taken in (only_mysql, only_mysql.lower(), only_mirror):
+        assert "already on the website" in review_edit.check_name(taken, p.id, catalog_holds=cache.holds)
+    assert review_edit.check_name(own.lower(), p.id, catalog_holds=cache.holds) == ""  # its own name, another case
+    assert review_edit.check_name(f"{SERIES}_010.JPG", p.id, catalog_holds=cache.holds) == ""
+    assert cache.reads == 1  # five keystrokes, one read of the catalog
+    with catalog_db.connect() as conn, conn.cursor() as cur:  # another tool publishes _010 meanwhile
+        cur.execute(f"INSERT INTO `{TABLE}` (File_Name, Folder) VALUES (%s, 'Wildlife')", (f"{SERIES}_010.JPG",))
+        conn.commit()
+    now[0] = 61.0  # a minute later the names are read again
+    assert "already on the website" in review_edit.check_name(f"{SERIES}_010.JPG", p.id, catalog_holds=cache.holds)
+    assert cache.reads == 2
+    monkeypatch.setenv("AMIRTUI_MYSQL_PASSWORD", "wrong")  # the catalog cannot be read: said, not hidden
+    now[0] = 200.0
+    problem = review_edit.check_name(f"{SERIES}_011.JPG", p.id, catalog_holds=cache.holds)
+    assert problem.startswith("the website's names could not be read")
+    now[0] = 201.0  # a failed read is not cached: the next keystroke tries again
+    review_edit.check_name(f"{SERIES}_011.JPG", p.id, catalog_holds=cache.holds)
+    assert cache.reads == 4

@@ -174,6 +174,31 @@ async def test_rename_conflict_is_shown_live_and_refused_on_save(settings, queue
         assert any("already reserved" in n.message for n in app._notifications)
 
 
+async def test_a_name_only_the_website_has_is_flagged_while_typing(settings, queue):
+    """The live check sees the website's names (here the local mirror, as a site with MySQL off has it), not only
+    reservations: the operator learns it before pressing Enter, and Enter still refuses."""
+    from amirtui.core.publish import Mirror
+
+    on_site = "Heron_Delft_Birds_Photography_Canon_EOS_R5_2019_044.JPG"
+    Mirror(settings.mirror_db_path, settings.publish.mysql.table).upsert({"File_Name": on_site, "Folder": "Birds"},
+                                                                        row_id=9)
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        editor = app.screen.query_one(EditorPanel)
+        name = editor.query_one("#edit-file_name")
+        name.focus()
+        name.value = on_site.lower()
+        await settle(app, pilot)
+        status = editor.query_one("#name-status")
+        assert status.has_class("-problem")
+        assert "already on the website" in str(status.render())
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert Photo.get_by_id(queue[0]).file_name != on_site.lower()
+        assert any("already on the website" in n.message for n in app._notifications)
+
+
 async def test_preview_loads_the_model_image_debounced(settings, queue):
     app = make_app(settings, preview="halfcell")
     async with app.run_test(size=SIZE) as pilot:

@@ -7,11 +7,14 @@ the reason, and preflight shows a red line) instead of naming from a partial lis
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from .errors import AmirError
 
-__all__ = ["CatalogUnreadable", "catalog_names", "catalog_holds", "names_check"]
+__all__ = ["CatalogUnreadable", "CatalogNameCache", "catalog_names", "catalog_holds", "names_check"]
 
 
 class CatalogUnreadable(AmirError):
@@ -77,6 +80,33 @@ def catalog_holds(settings: Any, name: str, secrets: Any = None) -> bool:
     review rename is checked against. Raises :class:`CatalogUnreadable` like naming does when it cannot tell."""
     key = name.strip().casefold()
     return any(n.casefold() == key for n in catalog_names(settings, secrets))
+
+
+class CatalogNameCache:
+    """The website's names, read once and kept ``max_age`` seconds, for the review editor's check while typing.
+
+    Reading 45,000 names per keystroke would lag the editor; a name published in the last minute by another tool is
+    still caught when the rename is saved (that check reads the catalog afresh). A read that fails is not cached,
+    so the next keystroke tries again."""
+
+    def __init__(self, load: Callable[[], list[str]], max_age: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._load, self._max_age, self._clock = load, max_age, clock
+        self._keys: frozenset[str] | None = None
+        self._at = 0.0
+        self._lock = threading.Lock()  # the check runs in worker threads
+        self.reads = 0
+        """How many times the catalog was read (tests check that typing does not read it per keystroke)."""
+
+    def holds(self, name: str) -> bool:
+        """True when the website has ``name`` (ignoring case); raises :class:`CatalogUnreadable` like naming."""
+        with self._lock:
+            if self._keys is None or self._clock() - self._at > self._max_age:
+                self.reads += 1
+                self._keys = frozenset(n.casefold() for n in self._load())
+                self._at = self._clock()
+            keys = self._keys
+        return name.strip().casefold() in keys
 
 
 def names_check(settings: Any, secrets: Any, *, remote: bool = True) -> Any:

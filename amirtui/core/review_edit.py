@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from .db import repo
 from .db.models import Photo, Reservation, database, utcnow
-from .errors import ReservationConflict
+from .errors import AmirError, ReservationConflict
 from .events import EventBus
 from .filenames import name_problem
 from .review import (
@@ -26,11 +26,15 @@ from .review_published import EDITABLE_LIVE, edit_published
 from .states import REVIEWABLE, State
 
 
-def check_name(name: str, photo_id: int, *, max_length: int = 150) -> str:
+def check_name(name: str, photo_id: int, *, max_length: int = 150,
+               catalog_holds: Callable[[str], bool] | None = None) -> str:
     """Live check of a proposed filename: "" when it is usable for ``photo_id``, else the reason it is not.
 
     The alphabet is :mod:`amirtui.core.filenames`' — the one the publish targets use — so a name accepted here is
     published byte for byte; one the server side would have to change is refused now, with the reason.
+    ``catalog_holds(name)`` (the review screen passes a cached read of the website's names) adds the check saving
+    makes: a name the website already has is refused while typing, not only at Enter. A catalog that cannot be read
+    is said, not hidden (saving checks again and refuses).
     """
     name = name.strip()
     if not name:
@@ -46,6 +50,13 @@ def check_name(name: str, photo_id: int, *, max_length: int = 150) -> str:
     if holder is not None and holder.photo_id != photo_id:
         who = f"photo {holder.photo_id}" if holder.photo_id else "the catalog"
         return f"'{name}' is already reserved by {who} (names are unique ignoring case)"
+    if catalog_holds is not None and holder is None:  # a name the row holds itself is its own, also on the website
+        try:
+            on_site = catalog_holds(name)
+        except AmirError as exc:
+            return f"the website's names could not be read to check this name ({exc.detail})"
+        if on_site:
+            return f"'{name}' is already on the website (a photo of the catalog has it; names are unique ignoring case)"
     return ""
 
 

@@ -15,6 +15,7 @@ from textual.widgets import Input
 from ...core import review as rv
 from ...core import review_edit as rve
 from ...core.errors import AmirError
+from ...core.naming_catalog import CatalogNameCache
 from ..messages import ActionFailed, DetailSaved, NameChecked, RowsChanged
 from ..widgets.editor import EditorPanel
 from ..widgets.review_table import ReviewTable
@@ -65,18 +66,31 @@ class ReviewEditing(Screen):
         """Enter in the editor."""
         self._save(message.photo_id, message.values)
 
-    def _catalog_holds(self, name: str) -> bool:
-        """Does the website (mirror, or MySQL when enabled) hold ``name``? A rename to such a name is refused;
-        :class:`~amirtui.core.naming_catalog.CatalogUnreadable` (an AmirError) is shown like any other refusal."""
-        from ...core.naming_catalog import catalog_holds
+    def _catalog_secrets(self) -> object:
         from ...secrets import load_secrets
 
         settings = self.amir.settings
         try:
-            secrets = load_secrets(settings) if settings.publish.mysql.enabled else None
+            return load_secrets(settings) if settings.publish.mysql.enabled else None
         except AmirError:
-            secrets = None  # the catalog read then says what is missing
-        return catalog_holds(settings, name, secrets)
+            return None  # the catalog read then says what is missing
+
+    def _catalog_holds(self, name: str) -> bool:
+        """Does the website (mirror, or MySQL when enabled) hold ``name``? A rename to such a name is refused;
+        :class:`~amirtui.core.naming_catalog.CatalogUnreadable` (an AmirError) is shown like any other refusal."""
+        from ...core.naming_catalog import catalog_holds
+
+        return catalog_holds(self.amir.settings, name, self._catalog_secrets())
+
+    def _catalog_cache(self) -> CatalogNameCache:
+        """The website's names for the check while typing, read at most once a minute."""
+        cache = getattr(self, "_name_cache", None)
+        if cache is None:
+            from ...core.naming_catalog import catalog_names
+
+            cache = self._name_cache = CatalogNameCache(
+                lambda: catalog_names(self.amir.settings, self._catalog_secrets()))
+        return cache
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save", description="save edits")
     def _save(self, photo_id: int, values: dict[str, str]) -> None:
@@ -127,13 +141,14 @@ class ReviewEditing(Screen):
 
     @on(EditorPanel.NameEdited)
     def name_edited(self, message: EditorPanel.NameEdited) -> None:
-        """Check the typed filename against reservations while the operator types."""
+        """Check the typed filename against reservations and the website's names while the operator types."""
         self._check_name(message.photo_id, message.name)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="namecheck", description="check filename")
     def _check_name(self, photo_id: int, name: str) -> None:
-        self.post_message(NameChecked(photo_id, name, rve.check_name(name, photo_id,
-                                                                   max_length=self.amir.settings.naming.max_length)))
+        problem = rve.check_name(name, photo_id, max_length=self.amir.settings.naming.max_length,
+                                 catalog_holds=self._catalog_cache().holds)
+        self.post_message(NameChecked(photo_id, name, problem))
 
     @on(NameChecked)
     def show_name_check(self, message: NameChecked) -> None:
