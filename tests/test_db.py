@@ -39,6 +39,39 @@ def test_migrating_a_version_1_database_keeps_its_rows(tmp_path):
     close_db()
 
 
+def test_a_version_4_database_gains_time_trusted_and_its_rows_stay_trusted(tmp_path):
+    """A review.db written before the capture-clock check (its photo table without ``time_trusted``) upgrades in
+    place; its rows keep the gate's old behaviour (trusted), and new rows can be marked untrusted."""
+    path = tmp_path / "review.db"
+    con = sqlite3.connect(path)  # the photo table as version 4 had it: the same model minus the new column
+    db = open_db(tmp_path / "scratch.db")
+    schema = [r[0] for r in db.execute_sql("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL "
+                                          "AND name NOT LIKE 'sqlite_%'")]
+    close_db()
+    for sql in schema:
+        con.execute(sql.replace(", \"time_trusted\" INTEGER NOT NULL", "")
+                    .replace(',\n    "time_trusted" INTEGER NOT NULL', ""))
+    con.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '4')")
+    con.commit()
+    assert "time_trusted" not in {r[1] for r in con.execute("PRAGMA table_info(photo)")}
+    con.close()
+    db = open_db(path, migrate_to=4)
+    pset = PhotoSet.create(subject="Owl", location="Oslo", folder="Birds")
+    fields = {k: v for k, v in Photo(set=pset, original_path="/a.jpg", original_name="a.jpg").__data__.items()
+              if k != "time_trusted"}  # a row as version 4 wrote it, with the model's defaults
+    cols = [Photo._meta.fields[k] for k in fields]
+    db.execute_sql(f"INSERT INTO photo ({', '.join(c.column_name for c in cols)}) "
+                   f"VALUES ({', '.join('?' for _ in cols)})", [c.db_value(fields[c.name]) for c in cols])
+    close_db()
+    db = open_db(path)
+    assert schema_version(db) == LATEST_VERSION
+    assert Photo.get().time_trusted is True
+    Photo.update(time_trusted=False).execute()
+    assert Photo.get().time_trusted is False
+    assert migrate(db) == []
+    close_db()
+
+
 def test_newer_schema_than_the_app_is_refused(tmp_path):
     db = open_db(tmp_path / "review.db")
     db.execute_sql("UPDATE meta SET value = '99' WHERE key = 'schema_version'")

@@ -17,6 +17,7 @@ from typing import Any
 from PIL import Image
 
 from .camera import camera_token
+from .capture_clock import judge_clock
 from .heif import register as _register_heif
 
 _register_heif()  # phone photos (HEIC) open like JPEGs: EXIF, ICC and orientation kept
@@ -30,6 +31,7 @@ EXPOSURE_TIME, FNUMBER, ISO, DATETIME_ORIGINAL = 0x829A, 0x829D, 0x8827, 0x9003
 SHUTTER_APEX, APERTURE_APEX, FOCAL_LENGTH = 0x9201, 0x9202, 0x920A
 LENS_MAKE, LENS_MODEL = 0xA433, 0xA434
 GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON = 1, 2, 3, 4
+OFFSET_TIME_ORIGINAL, GPS_TIME, GPS_DATE = 0x9011, 7, 29
 
 _DATETIME_RE = re.compile(r"^\d{4}:\d{2}:\d{2}( \d{2}:\d{2}:\d{2})?")
 
@@ -57,6 +59,8 @@ class ExifInfo:
     orientation: int | None = None
     gps_lat: float | None = None
     gps_lon: float | None = None
+    time_trusted: bool = True
+    """False when the capture hour cannot be judged by (edit time, or a clock in another zone: see capture_clock)."""
     readable: bool = True
     """False when the file could not be opened as an image at all (the notes say why)."""
     notes: list[str] = field(default_factory=list)
@@ -185,9 +189,10 @@ def _fill(info: ExifInfo, ifd0: Any, exif: dict, gps: dict) -> None:
 
     info.datetime = _read_datetime(ifd0.get(DATETIME), "DateTime", notes)
     info.datetime_original = _read_datetime(exif.get(DATETIME_ORIGINAL), "DateTimeOriginal", notes)
+    from_edit_time = False
     if info.datetime_original is None:
         if info.datetime:
-            info.datetime_original = info.datetime
+            info.datetime_original, from_edit_time = info.datetime, True
             notes.append("no DateTimeOriginal: used DateTime (may be the time of editing, not of capture)")
         else:
             notes.append("no capture date")
@@ -232,6 +237,24 @@ def _fill(info: ExifInfo, ifd0: Any, exif: dict, gps: dict) -> None:
         notes.append("not in EXIF: " + ", ".join(missing))
 
     _read_gps(gps, info)
+    verdict = judge_clock(info.datetime_original, from_edit_time=from_edit_time,
+                          offset=_text(exif.get(OFFSET_TIME_ORIGINAL)), gps_utc=_gps_utc(gps), lon=info.gps_lon)
+    if not verdict.trusted:
+        info.time_trusted = False
+        notes.append(verdict.note)
+
+
+def _gps_utc(gps: dict) -> str | None:
+    """GPS date and time (UTC) as ``YYYY:MM:DD HH:MM:SS``, or ``HH:MM:SS`` without a date; None when unreadable."""
+    raw = gps.get(GPS_TIME) if gps else None
+    if not isinstance(raw, (tuple, list)) or len(raw) != 3:
+        return None
+    nums = [_num(v) for v in raw]
+    if any(n is None or n < 0 for n in nums) or nums[0] >= 24 or nums[1] >= 60 or nums[2] >= 61:  # type: ignore[operator]
+        return None
+    clock = f"{int(nums[0]):02d}:{int(nums[1]):02d}:{min(int(nums[2]), 59):02d}"  # type: ignore[arg-type]
+    date = _text(gps.get(GPS_DATE))
+    return f"{date[:10]} {clock}" if date and re.match(r"^\d{4}:\d{2}:\d{2}$", date[:10]) else clock
 
 
 def _safe_ifd(exif: Image.Exif, tag: int, label: str, notes: list[str]) -> dict:

@@ -98,7 +98,7 @@ class ExifStage(Stage):
             datetime_original=info.datetime_original, make=info.make, model=info.model, camera=camera, lens=info.lens,
             exposure=info.exposure, aperture=info.aperture, iso=info.iso, focal_length=info.focal_length,
             width=info.width, height=info.height, orientation=info.orientation, gps_lat=info.gps_lat,
-            gps_lon=info.gps_lon, exif_notes=list(info.notes),
+            gps_lon=info.gps_lon, exif_notes=list(info.notes), time_trusted=info.time_trusted,
             year=naming.year_token(info.datetime_original, getattr(info, "datetime", None), date.today()),
         )
 

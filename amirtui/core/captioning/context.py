@@ -45,7 +45,7 @@ def gate_context(photo: Photo, language: str, published: tuple[Iterable[str], It
         subject=pset.subject, location=pset.location, folder=pset.folder,
         file_name=" ".join(n for n in (photo.file_name, photo.original_name) if n),
         camera=photo.model or photo.camera or "",
-        exif_datetime=photo.datetime_original or "",
+        exif_datetime=photo.datetime_original or "", time_trusted=bool(photo.time_trusted),
         language=language,
         set_captions=[s.caption for s in sibs if s.caption],
         set_alts=[s.alt_text for s in sibs if s.alt_text],

@@ -41,7 +41,16 @@ def _v4(db: pw.SqliteDatabase) -> None:
     db.create_tables([m.Fingerprint, m.CatalogFingerprint], safe=True)
 
 
-MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: pw.SqliteDatabase) -> None:
+    """photo.time_trusted: can the capture hour be judged by (False for an edit time or a clock in another zone)?
+
+    Migration 1 creates the photo table from the model, so a new database has the column already: added only when
+    missing (existing rows keep True, as the gate treated them before)."""
+    if "time_trusted" not in {c.name for c in db.get_columns("photo")}:
+        db.execute_sql("ALTER TABLE photo ADD COLUMN time_trusted INTEGER NOT NULL DEFAULT 1")
+
+
+MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_v1, _v2, _v3, _v4, _v5]
 LATEST_VERSION = len(MIGRATIONS)
 
 

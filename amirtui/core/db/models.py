@@ -133,6 +133,7 @@ class Photo(BaseModel):
     gps_lat = pw.FloatField(null=True)
     gps_lon = pw.FloatField(null=True)
     exif_notes = JSONField(default=list)  # what was missing or broken
+    time_trusted = pw.BooleanField(default=True)  # False: the capture hour cannot be judged by (see capture_clock)
 
     # naming
     file_name = pw.CharField(null=True)
