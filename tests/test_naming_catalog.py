@@ -171,18 +171,29 @@ def test_a_missing_catalog_table_is_named_in_the_reason(settings, db, bus, catal
     assert "cannot list File_Name" in p.last_error and "doesn't exist" in p.last_error
 
 
+def on_website(catalog_db, name: str) -> None:
+    """A row in the website's MySQL catalog, put there behind amirtui's back."""
+    with catalog_db.connect() as conn, conn.cursor() as cur:
+        cur.execute(f"INSERT INTO `{TABLE}` (File_Name, Folder) VALUES (%s, 'Wildlife')", (name,))
+        conn.commit()
+
+
+def website_with_two_names(settings, catalog_db, monkeypatch) -> tuple[str, str]:
+    """MySQL on, one name only in MariaDB and one only in the local mirror; returns both."""
+    use_mysql(settings, catalog_db, monkeypatch)
+    only_mysql, only_mirror = f"{SERIES}_007.JPG", f"{SERIES}_008.JPG"
+    on_website(catalog_db, only_mysql)
+    Mirror(settings.mirror_db_path, TABLE).upsert({"File_Name": only_mirror, "Folder": "Wildlife"}, row_id=1)
+    return only_mysql, only_mirror
+
+
 def test_a_review_rename_to_a_name_only_the_website_has_is_refused(settings, db, catalog_db, monkeypatch):
     """A name that lives only in MariaDB (and one only in the mirror) cannot be taken by a rename in review."""
     from amirtui.core import review_edit
     from amirtui.core.errors import ReservationConflict
     from amirtui.core.naming_catalog import catalog_holds
 
-    use_mysql(settings, catalog_db, monkeypatch)
-    only_mysql, only_mirror = f"{SERIES}_007.JPG", f"{SERIES}_008.JPG"
-    with catalog_db.connect() as conn, conn.cursor() as cur:
-        cur.execute(f"INSERT INTO `{TABLE}` (File_Name, Folder) VALUES (%s, 'Wildlife')", (only_mysql,))
-        conn.commit()
-    Mirror(settings.mirror_db_path, TABLE).upsert({"File_Name": only_mirror, "Folder": "Wildlife"}, row_id=1)
+    only_mysql, only_mirror = website_with_two_names(settings, catalog_db, monkeypatch)
     pset = PhotoSet.create(subject="Eagle", location="Kenya", folder="Wildlife")
     p = Photo.create(set=pset, state=State.PREFILLED.value, original_path="/x/a.jpg", original_name="a.jpg",
                      file_name=f"{SERIES}_009.JPG", gate_status="pass")
@@ -202,20 +213,13 @@ def test_typing_a_name_only_the_website_has_is_flagged_before_saving(settings, d
     from amirtui.core import review_edit
     from amirtui.core.naming_catalog import CatalogNameCache, catalog_names
 
-    use_mysql(settings, catalog_db, monkeypatch)
-    only_mysql, only_mirror = f"{SERIES}_007.JPG", f"{SERIES}_008.JPG"
-    with catalog_db.connect() as conn, conn.cursor() as cur:
-        cur.execute(f"INSERT INTO `{TABLE}` (File_Name, Folder) VALUES (%s, 'Wildlife')", (only_mysql,))
-        conn.commit()
-    Mirror(settings.mirror_db_path, TABLE).upsert({"File_Name": only_mirror, "Folder": "Wildlife"}, row_id=1)
+    only_mysql, only_mirror = website_with_two_names(settings, catalog_db, monkeypatch)
     pset = PhotoSet.create(subject="Eagle", location="Kenya", folder="Wildlife")
     own = f"{SERIES}_001.JPG"
     p = Photo.create(set=pset, state=State.PUBLISHED.value, original_path="/x/a.jpg", original_name="a.jpg",
                      file_name=own, gate_status="pass")
     repo.reserve_name(own, p.id)
-    with catalog_db.connect() as conn, conn.cursor() as cur:  # a published row's own name is on the website too
-        cur.execute(f"INSERT INTO `{TABLE}` (File_Name, Folder) VALUES (%s, 'Wildlife')", (own,))
-        conn.commit()
+    on_website(catalog_db, own)  # a published row's own name is on the website too
     now = [0.0]
     cache = CatalogNameCache(lambda: catalog_names(settings), max_age=60, clock=lambda: now[0])
     for taken in (only_mysql, only_mysql.lower(), only_mirror):
@@ -223,9 +227,7 @@ def test_typing_a_name_only_the_website_has_is_flagged_before_saving(settings, d
     assert review_edit.check_name(own.lower(), p.id, catalog_holds=cache.holds) == ""  # its own name, another case
     assert review_edit.check_name(f"{SERIES}_010.JPG", p.id, catalog_holds=cache.holds) == ""
     assert cache.reads == 1  # five keystrokes, one read of the catalog
-    with catalog_db.connect() as conn, conn.cursor() as cur:  # another tool publishes _010 meanwhile
-        cur.execute(f"INSERT INTO `{TABLE}` (File_Name, Folder) VALUES (%s, 'Wildlife')", (f"{SERIES}_010.JPG",))
-        conn.commit()
+    on_website(catalog_db, f"{SERIES}_010.JPG")  # another tool publishes _010 meanwhile
     now[0] = 61.0  # a minute later the names are read again
     assert "already on the website" in review_edit.check_name(f"{SERIES}_010.JPG", p.id, catalog_holds=cache.holds)
     assert cache.reads == 2

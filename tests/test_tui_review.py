@@ -155,23 +155,28 @@ async def test_edit_save_and_escape_revert(settings, queue):
         assert Photo.get_by_id(queue[0]).text_source == "ai"
 
 
-async def test_rename_conflict_is_shown_live_and_refused_on_save(settings, queue):
-    app = make_app(settings, preview="off")
-    taken = Photo.get_by_id(queue[1]).file_name
+async def _typed_name_is_flagged_then_refused(app, typed: str, reason: str, pid: int) -> None:
+    """Type ``typed`` as the first row's filename: the field says ``reason`` before Enter, and Enter refuses it."""
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         editor = app.screen.query_one(EditorPanel)
         name = editor.query_one("#edit-file_name")
         name.focus()
-        name.value = taken.upper()
+        name.value = typed
         await settle(app, pilot)
         status = editor.query_one("#name-status")
         assert status.has_class("-problem")
-        assert f"already reserved by photo {queue[1]}" in str(status.render())
+        assert reason in str(status.render())
         await pilot.press("enter")
         await settle(app, pilot)
-        assert Photo.get_by_id(queue[0]).file_name != taken.upper()
-        assert any("already reserved" in n.message for n in app._notifications)
+        assert Photo.get_by_id(pid).file_name != typed
+        assert any(reason.split(" by ")[0] in n.message for n in app._notifications)
+
+
+async def test_rename_conflict_is_shown_live_and_refused_on_save(settings, queue):
+    app = make_app(settings, preview="off")
+    taken = Photo.get_by_id(queue[1]).file_name
+    await _typed_name_is_flagged_then_refused(app, taken.upper(), f"already reserved by photo {queue[1]}", queue[0])
 
 
 async def test_a_name_only_the_website_has_is_flagged_while_typing(settings, queue):
@@ -183,20 +188,7 @@ async def test_a_name_only_the_website_has_is_flagged_while_typing(settings, que
     Mirror(settings.mirror_db_path, settings.publish.mysql.table).upsert({"File_Name": on_site, "Folder": "Birds"},
                                                                         row_id=9)
     app = make_app(settings, preview="off")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(app, pilot)
-        editor = app.screen.query_one(EditorPanel)
-        name = editor.query_one("#edit-file_name")
-        name.focus()
-        name.value = on_site.lower()
-        await settle(app, pilot)
-        status = editor.query_one("#name-status")
-        assert status.has_class("-problem")
-        assert "already on the website" in str(status.render())
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert Photo.get_by_id(queue[0]).file_name != on_site.lower()
-        assert any("already on the website" in n.message for n in app._notifications)
+    await _typed_name_is_flagged_then_refused(app, on_site.lower(), "already on the website", queue[0])
 
 
 async def test_preview_loads_the_model_image_debounced(settings, queue):
