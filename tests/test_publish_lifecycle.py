@@ -128,6 +128,42 @@ def test_undo_of_an_edit_restores_the_text_before_and_after_a_republish(settings
     assert read_xmp((settings.site_dir / p.web_remote_path).read_bytes())["caption"] == old
 
 
+def test_a_title_can_be_edited_before_and_after_publish_and_undone(settings, db, bus, tmp_path):
+    """The title (dc:title of the web image) is the set's "Subject, Location" until a row gets its own: typed in
+    review before publish it is published; typed after publish the row is modified and the republish carries it;
+    undo brings the set's title back; typing the set's title (or nothing) follows the set again."""
+    from amirtui.core.review_published import PublishedEditRefused
+
+    first, second = make_approved(tmp_path / "src", 2)
+    p = Photo.get_by_id(first)
+    set_title = f"{p.set.subject}, {p.set.location}"
+    assert review.load_detail(first).title == set_title and not review.load_detail(first).title_own
+    review_edit.save_edits(first, title="  Heron at first light,   Lac Blanc ")
+    assert Photo.get_by_id(first).title == "Heron at first light, Lac Blanc"
+    assert Photo.get_by_id(first).state == State.APPROVED  # a title is not a decision
+    Publisher(settings).run()
+    web = lambda pid: read_xmp((settings.site_dir / Photo.get_by_id(pid).web_remote_path).read_bytes())  # noqa: E731
+    assert web(first)["title"] == "Heron at first light, Lac Blanc"
+    assert web(second)["title"] == set_title  # the other row keeps the set's
+
+    review_edit.save_edits(second, title="Two herons, one fish")
+    assert Photo.get_by_id(second).state == State.MODIFIED
+    assert web(second)["title"] == set_title  # the website changes only with the republish
+    Publisher(settings).run()
+    assert web(second)["title"] == "Two herons, one fish"
+    review_bulk.undo_last(bus=bus)
+    assert Photo.get_by_id(second).title is None and Photo.get_by_id(second).state == State.MODIFIED
+    Publisher(settings).run()
+    assert web(second)["title"] == set_title
+
+    review_edit.save_edits(first, title=set_title)  # the set's own title: follow the set again
+    assert Photo.get_by_id(first).title is None and Photo.get_by_id(first).state == State.MODIFIED
+    with pytest.raises(PublishedEditRefused, match="control characters"):
+        review_edit.save_edits(first, title="Heron \x1b]2;owned\x07")
+    with pytest.raises(PublishedEditRefused, match="limit is 200"):
+        review_edit.save_edits(first, title="x" * 201)
+
+
 def test_failed_republish_keeps_the_old_version_live_and_stays_to_republish(settings, db, sftp_server, tmp_path):
     from amirtui.core.publish.sftp_target import SFTPTarget
 

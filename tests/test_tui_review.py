@@ -155,6 +155,25 @@ async def test_edit_save_and_escape_revert(settings, queue):
         assert Photo.get_by_id(queue[0]).text_source == "ai"
 
 
+async def test_the_title_field_shows_the_sets_title_and_saves_the_rows_own(settings, queue):
+    """The editor's Title field shows what will be published (the set's "Subject, Location" until changed);
+    typing over it and Enter gives the row its own title; the set's other rows keep theirs."""
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        editor = app.screen.query_one(EditorPanel)
+        field = editor.query_one("#edit-title")
+        s = Photo.get_by_id(queue[0]).set
+        assert field.value == f"{s.subject}, {s.location}"
+        field.focus()
+        field.value = "Heron at first light"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert Photo.get_by_id(queue[0]).title == "Heron at first light"
+        assert Photo.get_by_id(queue[1]).title is None
+        assert editor.query_one("#edit-title").value == "Heron at first light"  # the saved value stays shown
+
+
 async def _typed_name_is_flagged_then_refused(app, typed: str, reason: str, pid: int) -> None:
     """Type ``typed`` as the first row's filename: the field says ``reason`` before Enter, and Enter refuses it."""
     async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -25,6 +25,7 @@ from .fsnames import display_name
 from .review_images import bring_back_model_image as _bring_back_model_image
 from .review_images import drop_model_image as _drop_model_image
 from .states import REVIEWABLE, State
+from .titles import photo_title
 
 log = logging.getLogger("amirtui.review")
 ACTOR = "operator"
@@ -120,6 +121,10 @@ class PhotoDetail:
     model_image_path: str | None = None
     last_error: str | None = None
     qr_metrics: list[str] = field(default_factory=list)  # which metrics made the QR (issue 20: offline-only note)
+    title: str = ""
+    """The title published (dc:title): the row's own, else the set's "Subject, Location"."""
+    title_own: bool = False
+    """True when the row has its own title (not the set's)."""
 
 
 # ---------------------------------------------------------------- queries
@@ -211,6 +216,7 @@ def load_detail(photo_id: int) -> PhotoDetail:
         text_source=p.text_source, edited_at=p.edited_at, qr=p.qr, qc_band=p.qc_band, scores=scores,
         gate_status=p.gate_status, gate_reasons=reason_texts(p.gate_reasons), gate_override=bool(p.gate_override),
         model_image_path=p.model_image_path, last_error=p.last_error, qr_metrics=list(p.qr_metrics or []),
+        title=photo_title(p), title_own=bool((p.title or "").strip()),
     )
 
 

@@ -24,6 +24,7 @@ from .review import (
 )
 from .review_published import EDITABLE_LIVE, edit_published
 from .states import REVIEWABLE, State
+from .titles import title_to_store
 
 
 def check_name(name: str, photo_id: int, *, max_length: int = 150,
@@ -75,7 +76,7 @@ def parse_keywords(raw: str | Iterable[str]) -> list[str]:
 def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | None = None,
                keywords: str | Iterable[str] | None = None, file_name: str | None = None,
                max_length: int = 150, language: str = "en", bus: EventBus | None = None,
-               catalog_holds: Callable[[str], bool] | None = None) -> PhotoDetail:
+               catalog_holds: Callable[[str], bool] | None = None, title: str | None = None) -> PhotoDetail:
     """Save the operator's text and/or a new filename in one transaction, then judge the new text with the gate.
 
     Text changes set ``text_source='manual'`` and ``edited_at``. A new filename is checked live against the
@@ -89,6 +90,8 @@ def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | Non
 
     ``catalog_holds(name)`` says whether the website already has a photo of that name (the mirror and MySQL, see
     :func:`amirtui.core.naming_catalog.catalog_holds`); a rename to such a name is refused, as naming would.
+    ``title`` is the typed title: empty or the set's own "Subject, Location" follows the set again
+    (:mod:`amirtui.core.titles`).
     """
     with database.atomic("IMMEDIATE"):
         p = _photo(photo_id)
@@ -97,7 +100,8 @@ def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | Non
                 raise ReviewRefused(f"photo {photo_id} is on the website as {p.file_name}: its name never changes",
                                     fix="published names are permanent; edit the caption, alt text or keywords")
             kw = parse_keywords(keywords) if keywords is not None else None
-            if edit_published(photo_id, caption=caption, alt_text=alt_text, keywords=kw, token=_new_token(), bus=bus):
+            if edit_published(photo_id, caption=caption, alt_text=alt_text, keywords=kw, title=title,
+                              token=_new_token(), bus=bus):
                 _regate(photo_id, language, bus)
             return load_detail(photo_id)
         if State(p.state) not in EDITABLE:
@@ -114,6 +118,13 @@ def save_edits(photo_id: int, *, caption: str | None = None, alt_text: str | Non
                 fields["keywords"] = kw
         if fields:
             fields.update(text_source="manual", edited_at=utcnow())
+        if title is not None:
+            try:
+                own = title_to_store(title, p)
+            except ValueError as exc:
+                raise ReviewRefused(f"photo {photo_id}: {exc}", fix="correct the title") from exc
+            if own != (p.title or None):
+                fields.update(title=own, edited_at=utcnow())
         if file_name is not None and file_name.strip() != (p.file_name or ""):
             new = file_name.strip()
             problem = check_name(new, photo_id, max_length=max_length)

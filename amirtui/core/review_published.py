@@ -1,6 +1,6 @@
 """Editing rows that are already on the website (Lightroom's "modified, to republish").
 
-A published row's caption, alt text and keywords can change; its ``File_Name`` never does (a public URL that existed
+A published row's caption, alt text, keywords and title can change; its ``File_Name`` never does (a public URL that existed
 keeps meaning the same photo). An edit moves the row to ``modified`` — the website keeps showing the old text until the
 next publish run republishes it — and its history records the previous text, so the review's undo can restore it.
 """
@@ -32,13 +32,18 @@ class PublishedEditRefused(AmirError):
 
 
 def _text(p: Photo) -> dict[str, Any]:
-    return {"caption": p.caption or "", "alt_text": p.alt_text or "", "keywords": list(p.keywords or [])}
+    return {"caption": p.caption or "", "alt_text": p.alt_text or "", "keywords": list(p.keywords or []),
+            "title": p.title}
 
 
 def edit_published(photo_id: int, *, caption: str | None = None, alt_text: str | None = None,
-                   keywords: Iterable[str] | None = None, token: str, bus: EventBus | None = None) -> bool:
+                   keywords: Iterable[str] | None = None, title: str | None = None, token: str,
+                   bus: EventBus | None = None) -> bool:
     """Save new text for a published (or already modified) row: it becomes ``modified`` with the previous text in its
-    history (reason carries ``[decision <token>]`` for undo). Returns False when nothing changed."""
+    history (reason carries ``[decision <token>]`` for undo). Returns False when nothing changed.
+
+    ``title`` is the typed title (see :func:`amirtui.core.titles.title_to_store`: empty or the set's own means the
+    set's title); it reaches the website as the web image's ``dc:title`` when the row is republished."""
     with database.atomic("IMMEDIATE"):
         p = Photo.get_by_id(photo_id)
         if State(p.state) not in EDITABLE_LIVE:
@@ -51,6 +56,10 @@ def edit_published(photo_id: int, *, caption: str | None = None, alt_text: str |
                 fields[key] = value.strip()
         if keywords is not None and list(keywords) != before["keywords"]:
             fields["keywords"] = list(keywords)
+        if title is not None:
+            own = _title_to_store(title, p)
+            if own != (p.title or None):
+                fields["title"] = own
         if not fields:
             return False
         changed = ", ".join(sorted(fields))
@@ -78,6 +87,15 @@ def request_republish(photo_id: int, *, reason: str = "republish requested", bus
     return True
 
 
+def _title_to_store(typed: str, photo: Photo) -> str | None:
+    from .titles import title_to_store
+
+    try:
+        return title_to_store(typed, photo)
+    except ValueError as exc:
+        raise PublishedEditRefused(f"photo {photo.id}: {exc}", fix="correct the title") from exc
+
+
 def is_published_edit(change: StateChange) -> bool:
     """Whether a history row is an edit of a live row's text (what :func:`undo_edit` reverses)."""
     return change.to_state == State.MODIFIED.value and _PREVIOUS in (change.reason or "")
@@ -96,7 +114,7 @@ def undo_edit(change: StateChange, token: str, bus: EventBus | None = None) -> s
         target = State(change.from_state) if state == State.MODIFIED and _is_latest(change) else State.MODIFIED
         repo.transition(p.id, target, actor=ACTOR, expect=[state], reason=f"undo edit [undo {token}]",
                         caption=prev["caption"], alt_text=prev["alt_text"], keywords=prev["keywords"],
-                        edited_at=utcnow())
+                        edited_at=utcnow(), **({"title": prev["title"]} if "title" in prev else {}))
     if bus is not None:
         from .events import RowChanged
 

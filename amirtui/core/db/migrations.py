@@ -43,11 +43,15 @@ def _v4(db: pw.SqliteDatabase) -> None:
 
 def _v5(db: pw.SqliteDatabase) -> None:
     """photo.time_trusted: can the capture hour be judged by (False for an edit time or a clock in another zone)?
+    photo.title: the row's own title (NULL: the set's "Subject, Location", as every row had before).
 
-    Migration 1 creates the photo table from the model, so a new database has the column already: added only when
-    missing (existing rows keep True, as the gate treated them before)."""
-    if "time_trusted" not in {c.name for c in db.get_columns("photo")}:
+    Migration 1 creates the photo table from the model, so a new database has the columns already: each is added only
+    when missing (existing rows keep True and NULL: what the gate and publishing did before)."""
+    have = {c.name for c in db.get_columns("photo")}
+    if "time_trusted" not in have:
         db.execute_sql("ALTER TABLE photo ADD COLUMN time_trusted INTEGER NOT NULL DEFAULT 1")
+    if "title" not in have:
+        db.execute_sql("ALTER TABLE photo ADD COLUMN title VARCHAR(255)")
 
 
 MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_v1, _v2, _v3, _v4, _v5]

@@ -137,6 +137,7 @@ class Photo(BaseModel):
 
     # naming
     file_name = pw.CharField(null=True)
+    title = pw.CharField(null=True)  # the row's own dc:title; None = the set's "Subject, Location" (core/titles.py)
     year = pw.CharField(null=True)
 
     # quality

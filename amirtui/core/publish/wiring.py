@@ -79,7 +79,8 @@ def default_render(photo: Photo, settings: Any) -> Any:
             f"neither the staged copy ({photo.staged_path}) nor the original ({photo.original_path}) exists",
             fix="reconnect the drive holding the originals, or run amirtui recover to re-stage the row",
         )
-    s = photo.set
-    meta = PublishMeta(file_name=photo.file_name, title=", ".join(x for x in (s.subject, s.location) if x),
+    from ..titles import photo_title
+
+    meta = PublishMeta(file_name=photo.file_name, title=photo_title(photo),
                        caption=photo.caption or "", alt_text=photo.alt_text or "", keywords=list(photo.keywords or []))
     return render_publish_images(source, meta, settings.publish)

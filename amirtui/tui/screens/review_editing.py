@@ -96,7 +96,7 @@ class ReviewEditing(Screen):
     def _save(self, photo_id: int, values: dict[str, str]) -> None:
         try:
             detail = rve.save_edits(photo_id, caption=values["caption"], alt_text=values["alt_text"],
-                                   keywords=values["keywords"], file_name=values["file_name"],
+                                   keywords=values["keywords"], file_name=values["file_name"], title=values["title"],
                                    max_length=self.amir.settings.naming.max_length,
                                    language=self.amir.settings.ollama.language, bus=self.amir.bus,
                                    catalog_holds=self._catalog_holds)

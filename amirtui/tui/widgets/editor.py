@@ -26,13 +26,14 @@ from ..text import literal
 MULTILINE = frozenset({"caption", "alt_text"})
 FIELDS: tuple[tuple[str, str], ...] = (
     ("file_name", "Filename"), ("caption", "Caption"), ("alt_text", "Alt text"), ("keywords", "Keywords"),
+    ("title", "Title"),
 )
 
 
 def detail_values(d: PhotoDetail) -> dict[str, str]:
     """The editor's field texts for a detail (keywords as one comma list)."""
     return {"file_name": d.file_name or "", "caption": d.caption, "alt_text": d.alt_text,
-            "keywords": ", ".join(d.keywords)}
+            "keywords": ", ".join(d.keywords), "title": d.title}
 
 
 def series_text(sv: SeriesView, current: int) -> Text:
@@ -112,7 +113,8 @@ class FieldArea(TextArea):
 
 
 class EditorPanel(VerticalScroll):
-    """Form for one row: filename, caption, alt text, keywords, plus the quality context."""
+    """Form for one row: filename, caption, alt text, keywords and title (the set's unless changed), plus the
+    quality context."""
 
     can_focus = False  # the fields are the focus stops; the scroll area itself would be an invisible one
 
