@@ -210,14 +210,21 @@ async def test_a_near_duplicate_of_a_published_photo_is_flagged_and_compared_sid
         assert _cell(screen.table, again.id, "series") == "≈pub"  # the flag in the table too
         quality = str(screen.query_one("#quality", Static).render())
         assert f"looks like published {published.file_name} ({distance} of 64 bits)" in quality
-        preview = screen.query_one(ImagePreview)
+        preview = screen.query_one("#preview", ImagePreview)
+        beside = screen.query_one("#preview-compare", ImagePreview)
         await wait_for(pilot, lambda: preview.shown_key == again.id)
-        await pilot.press("v")
-        await wait_for(pilot, lambda: preview.shown_key == ("published", again.id))
-        note = str(preview.query_one(".preview-note", Static).render())
+        assert not beside.display
+        await pilot.press("v")  # side by side: the row's image stays, the published one appears beside it
+        await wait_for(pilot, lambda: beside.shown_key == ("published", again.id))
+        await pilot.pause()
+        assert beside.display and preview.display and preview.shown_key == again.id
+        assert beside.region.x > preview.region.x and beside.region.y == preview.region.y  # really beside it
+        await wait_for(pilot, lambda: beside.query_one(".preview-image").region.width > 0)
+        note = str(beside.query_one(".preview-note", Static).render())
         assert f"published web image of {published.file_name}" in note
-        await pilot.press("v")  # back to the row's own image
-        await wait_for(pilot, lambda: preview.shown_key == again.id)
+        await pilot.press("v")  # closed: the row's own image alone again
+        await pilot.pause()
+        assert not beside.display and preview.shown_key == again.id
 
 
 @pytest.mark.parametrize("size", [(80, 24), SIZE])
@@ -239,11 +246,14 @@ async def test_a_website_photo_without_a_local_image_says_so_when_compared(serie
         await settle(app, pilot)
         screen = app.screen
         assert f"looks like published {name}" in str(screen.query_one("#quality", Static).render())
-        preview = screen.query_one(ImagePreview)
+        preview = screen.query_one("#preview", ImagePreview)
         assert preview.display == (size == SIZE)  # 80×24 gives the preview's room to the editor…
         await pilot.press("v")
         await pilot.pause()
-        assert preview.display  # …until the operator compares
+        if size != SIZE:
+            assert preview.display  # …until the operator compares: then it shows the website's photo in its place
+        else:
+            preview = screen.query_one("#preview-compare", ImagePreview)  # wide: beside the row's own
         await wait_for(pilot, lambda: preview.shown_key == ("published", Photo.get().id))
         note = str(preview.query_one(".preview-note", Static).render())
         assert f"no local image of {name}" in note and "website only" in note

@@ -92,7 +92,9 @@ class ReviewScreen(ReviewBulk):
                 yield ReviewTable(id="review-table")
                 yield Static("", id="empty-note")
             with Vertical(id="review-right"):
-                yield ImagePreview(self.amir.preview_mode, ui.preview_debounce_ms, id="preview")
+                with Horizontal(id="preview-row"):
+                    yield ImagePreview(self.amir.preview_mode, ui.preview_debounce_ms, id="preview")
+                    yield ImagePreview(self.amir.preview_mode, 0, id="preview-compare")
                 yield EditorPanel(id="editor")
         yield KeyHints()
 
@@ -102,7 +104,10 @@ class ReviewScreen(ReviewBulk):
 
     def on_resize(self, event: events.Resize) -> None:
         """Small terminals (80×24 over SSH) drop the preview so the table and editor stay usable."""
-        self.set_class(event.size.width < 100 or event.size.height < 30, "-narrow")
+        narrow = event.size.width < 100 or event.size.height < 30
+        if narrow != self.has_class("-narrow") and self.comparing:  # the comparison's layout depends on the width
+            self.reset_compare(show_row=True)
+        self.set_class(narrow, "-narrow")
 
     # ------------------------------------------------------------ loading
     def reload(self, keep_id: int | None = None) -> None:
@@ -184,7 +189,7 @@ class ReviewScreen(ReviewBulk):
             detail, series = None, None
         editor.bind_detail(detail, series)
         self.reset_compare()
-        self.query_one(ImagePreview).show(photo_id, detail.model_image_path if detail else None)
+        self.query_one("#preview", ImagePreview).show(photo_id, detail.model_image_path if detail else None)
         self._refresh_bindings_if_changed()
 
     # ------------------------------------------------------------ bindings state

@@ -44,13 +44,14 @@ class ReviewSeries(ReviewLive):
         bind("m", "cycle_series", "Series size", "review.filter_series",
              "Cycle the series-size filter: off, 2+, 3+, 5+ photos", show=False),
         bind("v", "compare", "Compare", "review.compare",
-             "Show the published photo this row looks like (v again: back to this row)", show=False),
+             "Show the published photo this row looks like beside it (80×24: in its place; v again: back)",
+             show=False),
         bind("U", "unpublish", "Unpublish", "review.unpublish",
              "Take a published row off the website (asks first; its File_Name stays reserved)", show=False),
     ]
 
     comparing = False
-    """True while the preview shows the published photo the row looks like (``v``)."""
+    """True while the published photo the row looks like is shown (``v``): beside the row's, or at 80×24 instead."""
 
     # ------------------------------------------------------------ what applies
     def series_check(self, action: str) -> bool | None:
@@ -119,25 +120,33 @@ class ReviewSeries(ReviewLive):
         raise NotImplementedError
 
     # ------------------------------------------------------------ near-duplicate comparison
-    def reset_compare(self) -> None:
-        """A new row is shown: the preview is the row's own again."""
+    def reset_compare(self, show_row: bool = False) -> None:
+        """A new row is shown (or the width changed): no comparison; ``show_row`` puts the row's own image back."""
+        was = self.comparing
         self.comparing = False
-        self.set_class(False, "-comparing")
+        self.set_class(False, "-comparing", "-side")
+        detail = self.editor.detail
+        if was and show_row and detail is not None:
+            self.query_one("#preview", ImagePreview).show(detail.id, detail.model_image_path)
 
     def action_compare(self) -> None:
-        """Toggle the preview between this row and the published photo it looks like."""
+        """Compare the row with the published photo it looks like: side by side on a wide terminal (the row's image
+        left, the published one right); at 80×24, where one preview fits, the preview toggles between the two."""
         detail, series = self.editor.detail, self.editor.series
         if detail is None or series is None or not series.near_name:
             return
-        preview = self.query_one(ImagePreview)
-        self.comparing = not self.comparing
-        self.set_class(self.comparing, "-comparing")  # at 80×24 the hidden preview shows while comparing
-        if not self.comparing:
-            preview.show(detail.id, detail.model_image_path)
+        if self.comparing:
+            self.reset_compare(show_row=True)
             return
+        side = not self.has_class("-narrow")
+        self.comparing = True
+        self.set_class(True, "-comparing")  # at 80×24 the hidden preview shows while comparing
+        self.set_class(side, "-side")
         path, note = published_image(series.near_name, self.amir.settings)
-        preview.show(("published", detail.id), path,
-                     f"{note} ({series.near_distance} of 64 bits from #{detail.id}) — v: back to this row")
+        target = self.query_one("#preview-compare" if side else "#preview", ImagePreview)
+        target.show(("published", detail.id), path,
+                    f"{note} ({series.near_distance} of 64 bits from #{detail.id}) — v: "
+                    + ("close" if side else "back to this row"))
 
     # ------------------------------------------------------------ unpublish
     def action_unpublish(self) -> None:
