@@ -151,6 +151,9 @@ async def _measure(settings, moves: int, previews: int, approvals: int, debounce
             await _wait(lambda t=target: preview.shown_key == t, what="preview follows")
             move_preview.append(time.perf_counter() - t)
 
+        def _state(pid: int) -> str:
+            return Photo.select(Photo.state).where(Photo.id == pid).scalar()
+
         approve = []
         for _ in range(approvals):
             while editor.detail.gate_status != "pass":  # needs_work rows ask for an override: not this measurement
@@ -160,12 +163,10 @@ async def _measure(settings, moves: int, previews: int, approvals: int, debounce
             pid, target = editor.detail.id, next_id()
             t = time.perf_counter()
             _key(app, "a")
-            await _wait(lambda t=target: table.current_id == t and editor.detail is not None
-                        and editor.detail.id == t, what="approve moves to the next row")
+            # both: the next row in the editor and the decision committed (the cursor moves on before the commit)
+            await _wait(lambda t=target, p=pid: table.current_id == t and editor.detail is not None
+                        and editor.detail.id == t and _state(p) == "approved", what="approve moves to the next row")
             approve.append(time.perf_counter() - t)
-            state = Photo.select(Photo.state).where(Photo.id == pid).scalar()
-            if state != "approved":
-                raise AssertionError(f"review benchmark: photo {pid} is '{state}' after approve, not 'approved'")
         await app.workers.wait_for_complete()
         from amirtui.core.review_bulk import undo_last
 

@@ -150,7 +150,7 @@ def test_preflight_run_review_and_publish_from_the_keyboard(tmux_home):
         _tmux("send-keys", "-t", session, "r")
         _wait_db(db, "state IN ('prefilled', 'needs_work')", 3, 180, session)
         _tmux("send-keys", "-t", session, "F2")
-        wait_text(session, "Approve", 15)
+        wait_text(session, "of 3", 15)  # the page of rows is loaded (the key hints show before it is)
         for n in range(1, 4):
             _tmux("send-keys", "-t", session, "a")
             end = time.monotonic() + 20

@@ -82,6 +82,48 @@ async def test_approve_reject_and_undo_with_keys(settings, queue):
         assert state(queue[0]) == "approved"
 
 
+async def test_keys_typed_faster_than_the_commits_decide_one_row_each(settings, queue, monkeypatch):
+    """`a a x` typed while the first commit is still held: three rows decided, one each, in order (the cursor moves
+    on when the key is pressed, not when the commit lands). Then `a` on the needs_work row: the cursor comes back to
+    it for the override question, whatever row it had moved on to."""
+    import threading
+
+    from amirtui.core import review as rv
+
+    held = threading.Event()
+    approve, reject = rv.approve, rv.reject
+
+    def slow(real):
+        def decide(*args, **kwargs):
+            held.wait(10)  # a slow disk or a busy machine: the commit lands after the next keys
+            return real(*args, **kwargs)
+        return decide
+
+    monkeypatch.setattr(rv, "approve", slow(approve))
+    monkeypatch.setattr(rv, "reject", slow(reject))
+    after = make_photo(Photo.get_by_id(queue[0]).set, 5, gate="pass")  # a row after the needs_work one
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(ReviewTable)
+        await pilot.press("a", "a", "x")
+        assert table.current_id == queue[3]  # at once: the operator sees the next row while the commits run
+        assert [state(i) for i in queue[:3]] == ["prefilled"] * 3
+        held.set()
+        await settle(app, pilot)
+        assert [state(i) for i in queue] == ["approved", "approved", "rejected", "needs_work"]
+        held.clear()
+        await pilot.press("a")  # the needs_work row: the cursor moves on to the next one at once…
+        assert table.current_id == after
+        held.set()
+        await settle(app, pilot)  # …and back when the gate refuses: the question is about the row shown
+        assert isinstance(app.screen, ConfirmScreen) and f"#{queue[3]}" in app.screen.question
+        assert table.current_id == queue[3]
+        await pilot.press("y")  # approved with the override; the cursor moves on again
+        await settle(app, pilot)
+        assert state(queue[3]) == "approved" and table.current_id == after
+
+
 async def test_needs_work_approval_asks_for_override(settings, queue):
     app = make_app(settings, preview="off")
     async with app.run_test(size=SIZE) as pilot:

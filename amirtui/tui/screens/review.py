@@ -79,8 +79,8 @@ class ReviewScreen(ReviewBulk):
         self.row_total = 0
         self._generation = 0
         self._busy: set[int] = set()
-        self._advance_from: set[int] = set()
-        """Rows whose successful decision moves the cursor on (reviewers go down the list)."""
+        self._advance_from: dict[int, int | None] = {}
+        """Rows decided with the cursor moved on at once → the row it moved to (to come back on a refusal)."""
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -228,7 +228,11 @@ class ReviewScreen(ReviewBulk):
         if pid is None:
             return
         if advance:
-            self._advance_from.add(pid)
+            # The cursor moves on at once and the decision commits in a worker: typing `a a a` decides three rows
+            # in a row, however long each commit takes (a key arriving before the commit once decided the same row
+            # twice). A refused decision brings the cursor back to its row (report_failure).
+            self.action_move(1)
+            self._advance_from[pid] = self._current()
         self._run(pid, fn, **kwargs)
 
     def action_approve(self) -> None:
@@ -252,7 +256,7 @@ class ReviewScreen(ReviewBulk):
                                                                             "reasons": exc.reasons}))
             return
         except AmirError as exc:
-            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix))
+            self.post_message(ActionFailed(exc.title, exc.detail, exc.fix, {"photo_id": photo_id}))
             return
         row, note = (result, "") if isinstance(result, rv.ReviewRow) else result
         self.post_message(RowsChanged([row], note, "warning" if note else "information"))
@@ -261,7 +265,12 @@ class ReviewScreen(ReviewBulk):
     def report_failure(self, message: ActionFailed) -> None:
         """Show a failed action; a needs_work approval becomes an override question."""
         pid = message.extra.get("override")
-        self._advance_from.clear()  # a refused decision leaves the cursor where the operator is looking
+        refused = pid if pid is not None else message.extra.get("photo_id")
+        moved_to = self._advance_from.pop(refused, None) if refused is not None else None
+        if moved_to is not None and self.table.current_id == moved_to and str(refused) in self.table.rows:
+            # the cursor moved on when the key was pressed; the operator has not moved since: back to the row
+            # the refusal is about, so what the dialog or the notification names is what the editor shows
+            self.table.move_cursor(row=self.table.get_row_index(str(refused)))
         if pid is not None:
             reasons = "; ".join(message.extra.get("reasons") or []) or "no reason recorded"
             question = (f"Photo #{pid}: the gate says needs_work ({reasons}).\n\n"
@@ -273,7 +282,9 @@ class ReviewScreen(ReviewBulk):
                 if yes and retry is not None:
                     retry()
                 elif yes:
-                    self._advance_from.add(pid)
+                    if self.table.current_id == pid:
+                        self.action_move(1)
+                        self._advance_from[pid] = self._current()
                     self._run(pid, rv.approve, override=True, reason="approved with override")
 
             self.app.push_screen(ConfirmScreen(question, title="Override the gate?", yes="Approve anyway",
@@ -288,10 +299,7 @@ class ReviewScreen(ReviewBulk):
         for row in message.rows:
             self._busy.discard(row.id)
             self.table.update_row(row)
-            advancing = row.id in self._advance_from and self.table.current_id == row.id
-            self._advance_from.discard(row.id)
-            if advancing:  # the cursor leaves the decided row: its detail is not read again (half the work)
-                self.action_move(1)
+            self._advance_from.pop(row.id, None)
             if self.table.current_id == row.id and self.editor.detail is not None and self.editor.detail.id == row.id \
                     and not self.editor.dirty:  # still on it (no decision to advance from, or the last row)
                 self.editor.detail = None  # force a fresh read
