@@ -68,7 +68,7 @@ def test_review_benchmark_runs(tmp_path: Path) -> None:
     for key in ("ready_ms", "first_preview_ms"):
         assert r[key] > 0
     assert set(r["move_editor_ms"]) == {"p50", "p95", "p99", "max"}
-    for key in ("move_preview_ms", "approve_ms"):
+    for key in ("move_preview_ms", "approve_ms", "approve_shown_ms"):
         assert set(r[key]) == {"p50", "p95", "max"}
     assert len(r["runs"]) == 2 and r["move_editor_ms"]["p95"] == max(x["move_editor_ms"]["p95"] for x in r["runs"])
     assert set(r["holds"]) == {"ready", "move_editor_p95", "approve_p95"}
