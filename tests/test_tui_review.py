@@ -82,6 +82,24 @@ async def test_approve_reject_and_undo_with_keys(settings, queue):
         assert state(queue[0]) == "approved"
 
 
+async def test_coming_back_to_review_with_nothing_focused_puts_the_keys_on_the_table(settings, queue):
+    """Textual focuses a screen's first focusable widget when it resumes with nothing focused; on Review that was the
+    search field, so `a` typed after F2 went into the search box (seen under load in tmux). The table gets it."""
+    from textual.widgets import Input
+
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        screen.set_focus(None)
+        await pilot.press("f3", "f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen.focused, ReviewTable)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert state(queue[0]) == "approved" and app.screen.query_one("#search", Input).value == ""
+
+
 async def test_keys_typed_faster_than_the_commits_decide_one_row_each(settings, queue, monkeypatch):
     """`a a x` typed while the first commit is still held: three rows decided, one each, in order (the cursor moves
     on when the key is pressed, not when the commit lands). Then `a` on the needs_work row: the cursor comes back to

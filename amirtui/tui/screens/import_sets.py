@@ -64,6 +64,7 @@ class ImportScreen(SubjectSuggesting):
     """Add one or more sets and start the import + pipeline."""
 
     TITLE = "Import"
+    AUTO_FOCUS = "#import-tree"  # not the path field above it: a screen resuming with nothing focused (see Review)
     DEFAULT_CSS = """
     #import-main { height: 1fr; }
     #import-browser { width: 2fr; min-width: 24; border-right: solid $primary-darken-2; }

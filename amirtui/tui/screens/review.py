@@ -44,6 +44,9 @@ class ReviewScreen(ReviewBulk):
     """Review the queue from the keyboard: decide, edit, generate, bulk, undo, filter."""
 
     TITLE = "Review"
+    # Textual focuses the first focusable widget (the search field) when a screen resumes with nothing focused; under
+    # load that ran before on_mount's focus, and the operator's `a` went into the search box (a tmux run caught it)
+    AUTO_FOCUS = "#review-table"
     BINDINGS = [
         bind("j", "move(1)", "Next", "review.next", "Highlight the next row", show=False),
         bind("k", "move(-1)", "Prev", "review.prev", "Highlight the previous row", show=False),
