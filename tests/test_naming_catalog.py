@@ -128,14 +128,20 @@ def test_catalog_pull_copies_rows_with_ids_and_is_idempotent(settings, db, catal
     assert row["Width"] == 1024 and row["QR"] == 7.5
 
 
-def test_catalog_pull_from_the_command_line_then_naming_skips_pulled_names(settings, db, bus, catalog_db, home,
-                                                                         monkeypatch, capsys):
-    insert_mysql(catalog_db, [f"{SERIES}_{i:03d}.JPG" for i in range(1, 13)])
+def config_with_mysql(home, catalog_db, monkeypatch):
+    """The home's config.yaml pointed at the test MariaDB (MySQL itself left off); the password in the environment."""
     cfg = home / "config.yaml"
     cfg.write_text(cfg.read_text() + (
         f"publish:\n  mysql:\n    host: {catalog_db.host}\n    port: {catalog_db.port}\n    user: {catalog_db.user}\n"
         f"    database: {catalog_db.database}\n"), encoding="utf-8")
     monkeypatch.setenv("AMIRTUI_MYSQL_PASSWORD", catalog_db.password)
+    return cfg
+
+
+def test_catalog_pull_from_the_command_line_then_naming_skips_pulled_names(settings, db, bus, catalog_db, home,
+                                                                         monkeypatch, capsys):
+    insert_mysql(catalog_db, [f"{SERIES}_{i:03d}.JPG" for i in range(1, 13)])
+    cfg = config_with_mysql(home, catalog_db, monkeypatch)
     assert main(["--config", str(cfg), "catalog", "pull"]) == 0
     assert "pulled 12 row(s)" in capsys.readouterr().out
     assert main(["--config", str(cfg), "catalog", "pull"]) == 0
@@ -150,11 +156,7 @@ def test_catalog_pull_refuses_a_table_without_file_name(settings, db, catalog_db
         cur.execute("DROP TABLE photos_info_revamp")
         cur.execute("CREATE TABLE photos_info_revamp (id INT PRIMARY KEY, name VARCHAR(20))")
         conn.commit()
-    cfg = home / "config.yaml"
-    cfg.write_text(cfg.read_text() + (
-        f"publish:\n  mysql:\n    host: {catalog_db.host}\n    port: {catalog_db.port}\n    user: {catalog_db.user}\n"
-        f"    database: {catalog_db.database}\n"), encoding="utf-8")
-    monkeypatch.setenv("AMIRTUI_MYSQL_PASSWORD", catalog_db.password)
+    cfg = config_with_mysql(home, catalog_db, monkeypatch)
     assert main(["--config", str(cfg), "catalog", "pull"]) == 1
     assert "no column(s) File_Name" in capsys.readouterr().err
     assert not settings.mirror_db_path.exists() or not sqlite3.connect(settings.mirror_db_path).execute(

@@ -42,6 +42,16 @@ def _suggestion(screen) -> str:
     return str(screen.query_one("#subject-suggestion", Static).render())
 
 
+
+async def add_set(app, pilot, subject: str, location: str, folder: str) -> None:
+    """Type the set's Subject, Location and Folder, then add the highlighted folder as a set (ctrl+n)."""
+    screen = app.screen
+    for key, value in (("subject", subject), ("location", location), ("folder", folder)):
+        screen.query_one(f"#{key}", Input).value = value
+    screen.query_one("#import-tree").focus()
+    await pilot.press("ctrl+n")
+    await settle(app, pilot)
+
 async def test_a_suggested_subject_is_shown_and_only_a_key_puts_it_in_the_subject_field(settings, db, shoot,
                                                                                        ollama_server):
     _model(settings, ollama_server.url)
@@ -112,11 +122,7 @@ async def test_the_suggestion_for_a_listed_set_looks_at_its_accepted_photos(sett
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        for key, value in (("subject", "Harbour"), ("location", "Delft"), ("folder", "Streets")):
-            screen.query_one(f"#{key}", Input).value = value
-        screen.query_one("#import-tree").focus()
-        await pilot.press("ctrl+n")
-        await settle(app, pilot)
+        await add_set(app, pilot, "Harbour", "Delft", "Streets")
         screen.query_one("#import-sets", DataTable).focus()
         await pilot.press("ctrl+l")
         await settle(app, pilot)
@@ -134,11 +140,7 @@ async def test_did_you_mean_is_visible_and_ctrl_t_accepts_the_new_spelling(setti
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        for key, value in (("subject", "Heron"), ("location", "Delft"), ("folder", "Brids")):
-            screen.query_one(f"#{key}", Input).value = value
-        screen.query_one("#import-tree").focus()
-        await pilot.press("ctrl+n")
-        await settle(app, pilot)
+        await add_set(app, pilot, "Heron", "Delft", "Brids")
         problems = screen.query_one("#import-refused", Static)
         assert "did you mean 'Birds'" in str(problems.render())
         assert problems.region.height >= 1 and screen.region.contains_region(problems.region)  # on screen

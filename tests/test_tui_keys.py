@@ -20,6 +20,15 @@ def keys_of(bindings) -> set[str]:
     return {k.strip() for b in bindings for k in b.key.split(",")}
 
 
+
+async def run_from_palette(app, pilot, command: str) -> None:
+    """Open the command palette (ctrl+p), type ``command`` and run the match with Enter."""
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+    await pilot.press(*command)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+
 def test_no_screen_binds_a_global_key():
     """A screen may bind a global key only to the App's own action for it (a modal's way to reach the App)."""
     global_action = {k.strip(): b.action for b in AmirApp.BINDINGS for k in b.key.split(",")}
@@ -83,16 +92,8 @@ async def test_the_palette_goes_to_any_screen_and_runs_the_screens_actions(setti
         await pilot.press("a")  # approve, then undo it from the palette
         await settle(app, pilot)
         assert Photo.get_by_id(pid).state == "approved"
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
-        await pilot.press(*"Review: Undo")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_from_palette(app, pilot, "Review: Undo")
         await settle(app, pilot)
         assert Photo.get_by_id(pid).state == "prefilled"
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
-        await pilot.press(*"go to summary")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_from_palette(app, pilot, "go to summary")
         await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))

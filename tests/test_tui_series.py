@@ -82,6 +82,20 @@ async def _goto(pilot, screen, pid: int) -> None:
     await pilot.pause()
 
 
+async def _rename_and_save(settings, pid: int, name: str) -> tuple[list, str | None]:
+    """Type ``name`` as row ``pid``'s filename in the review editor and save (ctrl+s); returns the notifications and
+    the file name the editor shows afterwards."""
+    app = make_app(settings, preview="off")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await _goto(pilot, screen, pid)
+        screen.query_one("#edit-file_name", Input).value = name
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        return list(app._notifications), screen.query_one(EditorPanel).detail.file_name
+
+
 async def test_the_series_column_and_the_detail_pane_show_each_rows_series(series_home, two_series):
     rows = two_series
     app = make_app(series_home, preview="off")
@@ -294,18 +308,10 @@ async def test_a_rename_to_a_name_only_the_website_has_is_refused(series_home, t
         {"File_Name": taken, "Folder": "Streets"}, row_id=1)
     pid = two_series["c0"]
     before = Photo.get_by_id(pid).file_name
-    app = make_app(series_home, preview="off")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        await _goto(pilot, screen, pid)
-        field = screen.query_one("#edit-file_name", Input)
-        field.value = taken
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        assert Photo.get_by_id(pid).file_name == before
-        assert any(taken in n.message for n in app._notifications)
-        assert screen.query_one(EditorPanel).detail.file_name == before
+    notes, shown = await _rename_and_save(series_home, pid, taken)
+    assert Photo.get_by_id(pid).file_name == before
+    assert any(taken in n.message for n in notes)
+    assert shown == before
 
 
 async def test_the_help_lists_every_series_key(series_home, two_series):
@@ -344,16 +350,9 @@ async def test_an_unreadable_catalog_refuses_the_rename_with_its_reason(series_h
     series_home.mirror_db_path.write_bytes(b"this is not an SQLite database" * 100)
     pid = two_series["c0"]
     before = Photo.get_by_id(pid).file_name
-    app = make_app(series_home, preview="off")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        await _goto(pilot, screen, pid)
-        screen.query_one("#edit-file_name", Input).value = before.replace("_006.", "_106.")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        assert Photo.get_by_id(pid).file_name == before  # never renamed without knowing the website's names
-        assert any(n.title == "Catalog unreadable" for n in app._notifications)
+    notes, _ = await _rename_and_save(series_home, pid, before.replace("_006.", "_106."))
+    assert Photo.get_by_id(pid).file_name == before  # never renamed without knowing the website's names
+    assert any(n.title == "Catalog unreadable" for n in notes)
 
 
 async def test_names_in_the_series_and_near_duplicate_lines_are_shown_literally(series_home, two_series):
