@@ -15,21 +15,13 @@ from amirtui.core.naming_catalog import CatalogUnreadable, names_check
 from amirtui.core.preflight import RED
 from amirtui.core.publish import COLUMNS, Mirror
 from amirtui.core.publish.catalog_pull import pull_catalog
-from amirtui.core.publish.mysql_catalog import MySQLCatalog, create_table
+from amirtui.core.publish.mysql_catalog import MySQLCatalog
 from amirtui.core.stage import StageContext
 from amirtui.core.states import State
 from amirtui.secrets import Secrets
 
 TABLE = "photos_info_revamp"
 SERIES = "Eagle_Kenya_Wildlife_Photography_Canon_EOS_40D_2020"
-
-
-@pytest.fixture
-def catalog_db(mysql_db):
-    mysql_db.drop_all_tables()
-    with mysql_db.connect() as conn:
-        create_table(conn, TABLE)
-    return mysql_db
 
 
 def use_mysql(settings, target, monkeypatch) -> None:

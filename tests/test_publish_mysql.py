@@ -16,15 +16,6 @@ from tests.test_publish_support import HOSTILE_CAPTION, files_under, make_approv
 TABLE = "photos_info_revamp"
 
 
-@pytest.fixture
-def catalog_db(mysql_db):
-    """An empty catalog table in the session's test database."""
-    mysql_db.drop_all_tables()
-    with mysql_db.connect() as conn:
-        create_table(conn, TABLE)
-    return mysql_db
-
-
 def catalog_for(target, host=None, port=None) -> MySQLCatalog:
     return MySQLCatalog(host or target.host, port or target.port, target.user, target.password, target.database, TABLE,
                         connect_timeout=2, timeout=5)

@@ -52,6 +52,17 @@ async def add_set(app, pilot, subject: str, location: str, folder: str) -> None:
     await pilot.press("ctrl+n")
     await settle(app, pilot)
 
+
+async def suggest_from_the_tree(settings) -> str:
+    """Open Import, press ctrl+l on the folder tree and return the suggestion line it shows."""
+    app = make_app(settings, preview="off", start="import")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#import-tree").focus()
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        return _suggestion(app.screen)
+
 async def test_a_suggested_subject_is_shown_and_only_a_key_puts_it_in_the_subject_field(settings, db, shoot,
                                                                                        ollama_server):
     _model(settings, ollama_server.url)
@@ -102,13 +113,8 @@ async def test_a_weak_or_malformed_answer_shows_why_and_offers_nothing(settings,
 async def test_with_no_server_the_note_says_to_type_the_subject(settings, db, shoot, unused_port):
     _model(settings, f"http://127.0.0.1:{unused_port}")
     settings.paths.import_root = shoot
-    app = make_app(settings, preview="off", start="import")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.screen.query_one("#import-tree").focus()
-        await pilot.press("ctrl+l")
-        await settle(app, pilot)
-        assert "unavailable" in _suggestion(app.screen) and "type the Subject yourself" in _suggestion(app.screen)
+    suggestion = await suggest_from_the_tree(settings)
+    assert "unavailable" in suggestion and "type the Subject yourself" in suggestion
 
 
 async def test_the_suggestion_for_a_listed_set_looks_at_its_accepted_photos(settings, db, shoot, ollama_server):
@@ -158,10 +164,5 @@ async def test_did_you_mean_is_visible_and_ctrl_t_accepts_the_new_spelling(setti
 async def test_with_ollama_switched_off_the_key_says_so(settings, db, shoot):
     settings.ollama.enabled = False
     settings.paths.import_root = shoot
-    app = make_app(settings, preview="off", start="import")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.screen.query_one("#import-tree").focus()
-        await pilot.press("ctrl+l")
-        await settle(app, pilot)
-        assert "Ollama is disabled" in _suggestion(app.screen)
+    suggestion = await suggest_from_the_tree(settings)
+    assert "Ollama is disabled" in suggestion

@@ -103,6 +103,17 @@ def mysql_db(mysql_server):
 
 
 @pytest.fixture
+def catalog_db(mysql_db):
+    """An empty website catalog table (``photos_info_revamp``, the site's columns) in the session's test database."""
+    from amirtui.core.publish.mysql_catalog import create_table
+
+    mysql_db.drop_all_tables()
+    with mysql_db.connect() as conn:
+        create_table(conn, "photos_info_revamp")
+    return mysql_db
+
+
+@pytest.fixture
 def tcp_proxy():
     """``tcp_proxy(host, port, rtt=0, bandwidth=None) -> TcpProxy``: started loopback forwarders (optionally an
     emulated link: round trip ``rtt`` s, ``bandwidth`` bytes/s), all stopped after the test."""
