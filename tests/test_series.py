@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageEnhance
 
-from amirtui.core.db.models import CatalogFingerprint, Fingerprint, Photo
+from amirtui.core.db.models import CatalogFingerprint, Fingerprint, Photo, PhotoSet
 from amirtui.core.fingerprint import HashIndex, hamming, phash, phash_file
 from amirtui.core.ingest import SetSpec, import_sets, validate_set
 from amirtui.core.ingest_stages import ExifStage, QueueStage, StagingStage
@@ -261,3 +261,39 @@ def test_the_default_thresholds_find_edits_of_real_photos_and_never_match_differ
     assert r["false_matches"] == 0, r["false_match_examples"]
     assert r["recall"] >= 0.95, r["recall_by_variant"]
     assert r["recall_by_variant"]["jpeg q40"] == 1.0 and r["recall_by_variant"]["resize 1/4"] == 1.0
+
+
+def test_frames_recorded_at_the_same_time_end_in_one_series_with_the_right_count(series_home, monkeypatch):
+    """Model-image workers record a burst's frames in parallel. Forced interleaving: frame 1's regroup is held after
+    it has grouped what it read, while frame 2 records and regroups. Before the fix frame 1 then wrote its stale view
+    (a 2-frame series over frame 2's 3-frame one: seen in CI); now the second regroup waits for the first."""
+    import threading
+
+    from amirtui.core import series
+
+    pset = PhotoSet.create(subject="Harbour", location="Delft", folder="Streets")
+    ids = [Photo.create(set=pset, seq=i, original_path=f"/x/{i}.jpg", original_name=f"{i}.jpg",
+                        datetime_original=f"2024:06:01 12:00:0{i}").id for i in range(3)]
+    cfg = series_home.series
+    h = 0x0F0F_3C3C_5A5A_A5A5
+    series.record(ids[0], h, cfg)
+    real_group, first = series.group, threading.Event()
+    second_done = threading.Event()
+
+    def held_group(*args, **kwargs):
+        out = real_group(*args, **kwargs)
+        if not first.is_set():
+            first.set()
+            second_done.wait(2)  # with the fix the second regroup cannot run meanwhile: this times out
+        return out
+
+    monkeypatch.setattr(series, "group", held_group)
+    t = threading.Thread(target=series.record, args=(ids[1], h ^ 0b1, cfg))
+    t.start()
+    assert first.wait(5)
+    series.record(ids[2], h ^ 0b10, cfg)  # frame 3 arrives while frame 2's regroup is in flight
+    second_done.set()
+    t.join(10)
+
+    counts = {fp.photo_id: fp.series_count for fp in Fingerprint.select()}
+    assert counts == {ids[0]: 3, ids[1]: 3, ids[2]: 3}

@@ -117,25 +117,28 @@ def group(members: Iterable[tuple[int, int, int, dt.datetime | None]], distance:
 
 
 def regroup(set_id: int, cfg: "SeriesConfig") -> int:
-    """Recompute the series of one set from its fingerprints; returns how many series it has."""
-    rows = list(
-        Fingerprint.select(Photo.id, Photo.seq, Fingerprint.phash, Photo.datetime_original, Fingerprint.series_key,
-                           Fingerprint.series_pos, Fingerprint.series_count)
-        .join(Photo).where(Photo.set == set_id).tuples()
-    )
-    members = [(pid, seq, h, capture_time(when)) for pid, seq, h, when, *_ in rows]
-    groups = group(members, cfg.series_distance, cfg.series_max_gap_s)
-    placed: dict[int, tuple[str, int, int]] = {}
-    for g in groups:
-        key = f"S{set_id}-{min(g)}"
-        for pos, pid in enumerate(g, start=1):
-            placed[pid] = (key, pos, len(g))
-    changed = [(pid, placed.get(pid, (None, None, None))) for pid, *_rest, key, pos, count in rows
-               if placed.get(pid, (None, None, None)) != (key, pos, count)]
-    if changed:
-        with database.atomic("IMMEDIATE"):
-            for pid, (key, pos, count) in changed:
-                Fingerprint.update(series_key=key, series_pos=pos, series_count=count).where(
+    """Recompute the series of one set from its fingerprints; returns how many series it has.
+
+    Read, group and write happen in one write transaction: model-image workers record the frames of one burst in
+    parallel, and a regroup that wrote what it had read before another frame's regroup committed put back a stale
+    count (a 3-frame series left as 2 + 1; seen in a CI run)."""
+    with database.atomic("IMMEDIATE"):
+        rows = list(
+            Fingerprint.select(Photo.id, Photo.seq, Fingerprint.phash, Photo.datetime_original, Fingerprint.series_key,
+                               Fingerprint.series_pos, Fingerprint.series_count)
+            .join(Photo).where(Photo.set == set_id).tuples()
+        )
+        members = [(pid, seq, h, capture_time(when)) for pid, seq, h, when, *_ in rows]
+        groups = group(members, cfg.series_distance, cfg.series_max_gap_s)
+        placed: dict[int, tuple[str, int, int]] = {}
+        for g in groups:
+            key = f"S{set_id}-{min(g)}"
+            for pos, pid in enumerate(g, start=1):
+                placed[pid] = (key, pos, len(g))
+        for pid, *_rest, key, pos, count in rows:
+            want = placed.get(pid, (None, None, None))
+            if want != (key, pos, count):
+                Fingerprint.update(series_key=want[0], series_pos=want[1], series_count=want[2]).where(
                     Fingerprint.photo == pid).execute()
     return len(groups)
 
